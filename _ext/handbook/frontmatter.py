@@ -1,0 +1,135 @@
+"""Front matter: every page declares ``description``, ``tags`` and ``reviewed``.
+
+MyST puts a page's YAML front matter into ``env.metadata[docname]``; we validate it after the
+page is read and report each problem at the line of the offending key, saying what to do.
+``description`` becomes the page's ``<meta name="description">`` (and the text that search
+results and link previews show).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from pathlib import Path
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+REQUIRED = ("description", "tags", "reviewed")
+OPTIONAL = ("owner",)
+# Keys that Sphinx, MyST, Furo or sphinx-design give a meaning to; allowed as they are.
+THEME_KEYS = {"orphan", "nocomments", "nosearch", "tocdepth", "hide-toc", "hide-navigation",
+              "hide-footer", "html_meta", "myst", "sd_hide_title", "title",
+              "myst_slugs", "wordcount"}  # the last two are added by MyST itself
+DESCRIPTION_LENGTH = (30, 300)  # characters: long enough to say something, short enough for a preview
+
+
+def _key_line(source: Path, key: str) -> int:
+    """The 1-based line of ``key:`` in the page's front matter (1 when it is absent)."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 1
+    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == "---":
+            break
+        if pattern.match(line):
+            return number
+    return 1
+
+
+def _parse_date(value) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def check_front_matter(meta: dict, vocabulary: dict, today: dt.date) -> list[tuple[str, str]]:
+    """Return ``(key, message)`` for every problem in one page's front matter."""
+    problems = []
+    for key in REQUIRED:
+        if key not in meta:
+            problems.append((key, f"front matter is missing '{key}'; add it between the '---' lines "
+                                  "at the top of the page (see the contributing page for an example)"))
+
+    description = meta.get("description")
+    if description is not None:
+        text = str(description).strip()
+        low, high = DESCRIPTION_LENGTH
+        if not isinstance(description, str) or not low <= len(text) <= high:
+            problems.append(("description", f"'description' must be one sentence of {low}-{high} "
+                                            f"characters (got {len(text)})"))
+
+    tags = page_tags(meta) if "tags" in meta else None
+    if tags is not None:
+        if not tags:
+            problems.append(("tags", "'tags' must be a non-empty list, e.g. tags: [databases, performance]"))
+        else:
+            for tag in tags:
+                if tag not in vocabulary:
+                    problems.append(("tags", f"unknown tag '{tag}'; use one of {', '.join(sorted(vocabulary))} "
+                                             "or declare it in handbook_tags in conf.py"))
+
+    reviewed = meta.get("reviewed")
+    if reviewed is not None:
+        date = _parse_date(reviewed)
+        if date is None:
+            problems.append(("reviewed", f"'reviewed' must be a date written YYYY-MM-DD (got '{reviewed}')"))
+        elif date > today:
+            problems.append(("reviewed", f"'reviewed' is in the future ({date}); use the date you last "
+                                         "reviewed the page"))
+
+    owner = meta.get("owner")
+    if owner is not None and (not isinstance(owner, str) or not owner.strip()):
+        problems.append(("owner", "'owner' must be the name of a person or team"))
+
+    for key in sorted(set(meta) - set(REQUIRED) - set(OPTIONAL) - THEME_KEYS):
+        if not key.startswith(("og:", "html_")):
+            problems.append((key, f"unknown front-matter key '{key}'; allowed: "
+                                  f"{', '.join(REQUIRED + OPTIONAL)} (and theme keys such as hide-toc)"))
+    return problems
+
+
+def page_tags(meta: dict) -> list[str]:
+    """The page's tags as a list. MyST stores non-string front-matter values as JSON text."""
+    tags = meta.get("tags") or []
+    if isinstance(tags, str):
+        try:
+            tags = json.loads(tags)
+        except ValueError:
+            tags = [tags]
+    if not isinstance(tags, list):
+        return [str(tags)]
+    return [str(tag) for tag in tags]
+
+
+def _validate(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    docname = env.docname
+    source = Path(env.doc2path(docname))
+    for key, message in check_front_matter(env.metadata[docname], app.config.handbook_tags,
+                                           dt.date.today()):
+        logger.warning(message, location=(docname, _key_line(source, key)),
+                       type="handbook", subtype="frontmatter")
+
+
+def _meta_description(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    description = app.env.metadata.get(pagename, {}).get("description")
+    if description:
+        tag = f'<meta name="description" content="{html.escape(str(description).strip(), quote=True)}" />\n'
+        context["metatags"] = context.get("metatags", "") + tag
+
+
+def setup_frontmatter(app: Sphinx) -> None:
+    app.add_config_value("handbook_tags", {}, "env", types=[dict])
+    app.connect("doctree-read", _validate)
+    app.connect("html-page-context", _meta_description)
