@@ -15,10 +15,16 @@ RUNTIME  := $(VENV)/.installed-runtime
 DEV      := $(VENV)/.installed-dev
 
 .DEFAULT_GOAL := html
-.PHONY: help html dirhtml livehtml linkcheck test clean
+# Keep equal to mermaid_version in conf.py.
+MERMAID_VERSION := 11.12.1
+
+# One doctree folder for every builder, so that examples run once and builds share the cache.
+BUILD = $(SPHINX) --jobs $(JOBS) $(SPHINXOPTS) -d $(BUILDDIR)/doctrees
+
+.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test bench new clean vendor-mermaid
 
 help:  ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,11 +40,28 @@ $(DEV): requirements-dev.txt $(RUNTIME)
 	@touch $@
 
 html: $(RUNTIME)  ## Build the site into _build/html (strict: warnings are errors)
-	$(SPHINX) -b html --jobs $(JOBS) $(SPHINXOPTS) . $(BUILDDIR)/html
+	$(BUILD) -b html . $(BUILDDIR)/html
 	@echo "Open $(BUILDDIR)/html/index.html"
 
 dirhtml: $(RUNTIME)  ## Build with clean URLs (page/ instead of page.html)
-	$(SPHINX) -b dirhtml --jobs $(JOBS) $(SPHINXOPTS) . $(BUILDDIR)/dirhtml
+	$(BUILD) -b dirhtml . $(BUILDDIR)/dirhtml
+
+singlehtml: $(RUNTIME)  ## Build the whole handbook as one HTML page
+	$(BUILD) -b singlehtml . $(BUILDDIR)/singlehtml
+
+epub: $(RUNTIME)  ## Build an EPUB into _build/epub
+	$(BUILD) -b epub . $(BUILDDIR)/epub
+
+pdf: singlehtml $(DEV)  ## Print the single-page build to _build/pdf/handbook.pdf with Chromium
+	PYTHONPATH=_ext $(BIN)/python -m handbook.pdf $(BUILDDIR)/singlehtml $(BUILDDIR)/pdf/handbook.pdf
+
+bench: $(DEV)  ## Measure build, rebuild, page-weight and search figures; prints a table
+	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+new: $(RUNTIME)  ## Create a page: make new SECTION=essays TITLE="My title"
+	@test -n "$(SECTION)" -a -n "$(TITLE)" || \
+		{ echo 'usage: make new SECTION=<essays|skills|skills/aws|engineering-practices> TITLE="Page title"'; exit 2; }
+	PYTHONPATH=_ext $(BIN)/python -m handbook.newpage "$(SECTION)" "$(TITLE)"
 
 livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on every save
 	$(BIN)/sphinx-autobuild . $(BUILDDIR)/html --host $(HOST) --port $(PORT) \
@@ -46,10 +69,18 @@ livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on ev
 		--re-ignore '(__pycache__|\.pytest_cache|\.swp$$|~$$|\.#|4913$$)' $(SPHINXOPTS)
 
 linkcheck: $(RUNTIME)  ## Check every external link (needs a network)
-	$(SPHINX) -b linkcheck $(SPHINXOPTS) . $(BUILDDIR)/linkcheck
+	$(BUILD) -b linkcheck . $(BUILDDIR)/linkcheck
 
 test: $(DEV)  ## Run the whole test suite (browser tests need /usr/bin/chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+vendor-mermaid:  ## Refresh the Mermaid copy served from _static (needs npm)
+	rm -rf _static/vendor/mermaid && mkdir -p _static/vendor/mermaid
+	cd $$(mktemp -d) && npm pack --silent mermaid@$(MERMAID_VERSION) >/dev/null && tar xzf mermaid-*.tgz && \
+		cp package/dist/mermaid.esm.min.mjs package/LICENSE $(CURDIR)/_static/vendor/mermaid/ && \
+		cp -r package/dist/chunks $(CURDIR)/_static/vendor/mermaid/
+	find _static/vendor/mermaid -name '*.map' -delete
+	find _static/vendor/mermaid/chunks -mindepth 1 -maxdepth 1 ! -name mermaid.esm.min -exec rm -rf {} +
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILDDIR)

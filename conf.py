@@ -19,6 +19,7 @@ sys.path.insert(0, str(HERE / "_ext"))
 project = "Back-end Engineering Handbook"
 author = "The handbook authors"
 copyright = "2026, the handbook authors"
+version = release = "living edition"  # one edition, always current (EPUB needs a value)
 html_title = "Back-end Engineering Handbook"
 
 # Set once for your fork: the repository that "Edit this page" links point into.
@@ -31,9 +32,17 @@ repository_branch = os.environ.get("HANDBOOK_REPOSITORY_BRANCH", "main")
 # -- General configuration ----------------------------------------------------------------
 
 extensions = [
-    # Third party
+    # Third party: authoring
     "myst_parser",
     "sphinx_design",
+    "sphinxcontrib.mermaid",
+    # Third party: what readers expect of a documentation site
+    "sphinx_copybutton",
+    "sphinxext.opengraph",
+    "sphinx_sitemap",
+    "notfound.extension",
+    "sphinx_reredirects",
+    "sphinx_last_updated_by_git",
     # Local: the handbook's own features
     "handbook",
 ]
@@ -53,6 +62,10 @@ templates_path = ["_templates"]
 
 nitpicky = True  # Read the Docs never passes -n; broken references must still fail there.
 show_warning_types = True
+suppress_warnings = []
+if os.environ.get("HANDBOOK_ALLOW_SHALLOW_GIT") == "1":
+    # Only set by .ci/run when a shallow clone cannot be deepened (see .readthedocs.yaml).
+    suppress_warnings.append("git.too_shallow")
 today_fmt = "%Y-%m-%d"
 
 # -- Options for MyST ---------------------------------------------------------------------
@@ -75,12 +88,15 @@ html_static_path = ["_static"]
 html_css_files = ["handbook.css"]
 html_logo = "_static/logo.svg"
 html_favicon = "_static/favicon.svg"
-html_copy_source = False
+html_copy_source = True  # llms.txt links to the Markdown sources under _sources/
 html_show_sourcelink = False
-html_last_updated_fmt = None
+html_last_updated_fmt = "%Y-%m-%d"  # filled per page from git by sphinx-last-updated-by-git
+git_untracked_show_sourcelink = True  # keep _sources (llms.txt links there) for pages not yet committed
 
-# Canonical URLs: Read the Docs passes the published address; locally nothing is assumed.
-html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL", "")
+# The published address, for canonical links, the sitemap and link previews. Read the Docs
+# passes it; a local build points at `make livehtml`'s server.
+html_baseurl = (os.environ.get("READTHEDOCS_CANONICAL_URL")
+                or os.environ.get("HANDBOOK_SITE_URL", "http://127.0.0.1:8000/"))
 
 html_theme_options = {
     "light_css_variables": {
@@ -101,6 +117,73 @@ if repository_url:
         "source_branch": repository_branch,
         "source_directory": "",
     }
+
+# -- Options for reader features -------------------------------------------------------
+
+# Copy buttons: skip prompts and console output, and never put one on an example's output.
+copybutton_selector = 'div:not(.handbook-example-output) > div[class*="highlight-"] > div.highlight > pre'
+copybutton_prompt_text = r"\$ |>>> |\.\.\. |# "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+# Link previews. The page's front-matter description becomes og:description (set by the
+# extension); <meta name="description"> is written by the extension too, so not twice here.
+ogp_site_url = html_baseurl
+ogp_site_name = project
+ogp_image = "_static/og-image.png"
+ogp_image_alt = "Back-end Engineering Handbook"
+ogp_social_cards = {"enable": False}  # needs matplotlib fonts and network-free rendering we don't need
+ogp_enable_meta_description = False
+ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
+
+# Sitemap with clean, version-free URLs (html_baseurl already carries language/version).
+sitemap_url_scheme = "{link}"
+sitemap_excludes = ["search.html", "genindex.html", "404.html"]
+
+# The 404 page: absolute asset URLs, so it renders at any depth. On Read the Docs pages live
+# under /<language>/<version>/.
+notfound_urls_prefix = (f"/{os.environ['READTHEDOCS_LANGUAGE']}/{os.environ['READTHEDOCS_VERSION']}/"
+                        if "READTHEDOCS_VERSION" in os.environ else "/")
+notfound_context = {
+    "title": "Page not found",
+    "body": """
+<h1>Page not found</h1>
+<p>The page you asked for is not in the handbook, or it has moved. Try the search box, or start
+from one of the sections:</p>
+<ul>
+  <li><a href="{prefix}essays/index.html">Essays</a>: the long-form arguments</li>
+  <li><a href="{prefix}skills/index.html">Skills</a>: one page per technology</li>
+  <li><a href="{prefix}engineering-practices/index.html">Engineering practices</a>: how we work</li>
+  <li><a href="{prefix}glossary.html">Glossary</a></li>
+</ul>
+""".replace("{prefix}", notfound_urls_prefix),
+}
+
+# Pages that moved: old docname -> new page, relative to the old page. Add a line, with the
+# reason, whenever a page is renamed, so that old links and bookmarks keep working.
+redirects = {
+    "skills/postgres": "postgresql.html",  # the short name readers type
+    "essays/caching": "nosql-caches.html",  # the caching essay's working title
+}
+
+# Mermaid diagrams, served from the site itself (a vendored copy from npm), never a CDN.
+mermaid_use_local = "vendor/mermaid/mermaid.esm.min.mjs"
+mermaid_version = "11.12.1"  # must match the vendored copy: see `make vendor-mermaid`
+mermaid_height = "auto"  # the default 500px box squashes tall diagrams and pads flat ones
+mermaid_fullscreen = False  # its button glyph renders as a missing-glyph box in common fonts
+myst_fence_as_directive = ["mermaid"]
+
+
+# -- Options for EPUB ----------------------------------------------------------------------
+
+epub_title = project
+epub_author = author
+epub_publisher = author
+epub_copyright = copyright
+epub_show_urls = "no"
+# Mermaid cannot run in an e-reader (diagrams show as their text source there); leave its files out.
+epub_exclude_files = [str(p.relative_to(HERE))
+                      for p in (HERE / "_static" / "vendor" / "mermaid").rglob("*") if p.is_file()]
 
 # -- Options for linkcheck ----------------------------------------------------------------
 

@@ -6,6 +6,11 @@ One module per feature, each with a ``setup_*`` function called from :func:`setu
   ``description`` into ``<meta name="description">``.
 * :mod:`handbook.examples` runs the SQL and Python examples at build time and shows their
   real output.
+* :mod:`handbook.knowledge` gives every page its tags, backlinks ("Referenced by") and related
+  pages, and generates the tag pages.
+* :mod:`handbook.health` flags stale pages and renders the "Handbook health" report.
+* :mod:`handbook.llms` writes ``llms.txt`` and ``llms-full.txt``.
+* :mod:`handbook.navigation` renders Furo's sidebar at linear cost and keeps it fresh.
 
 Warnings are typed ``handbook.<feature>`` so that ``-W`` fails the build on them and a
 narrow ``suppress_warnings`` entry can silence one feature if ever needed.
@@ -15,6 +20,11 @@ from sphinx.application import Sphinx
 
 from .examples import setup_examples
 from .frontmatter import setup_frontmatter
+from .health import setup_health
+from .knowledge import setup_knowledge
+from .llms import setup_llms
+from .search import setup_search
+from .navigation import setup_navigation
 
 __version__ = "0.1.0"
 
@@ -22,10 +32,15 @@ __version__ = "0.1.0"
 def setup(app: Sphinx) -> dict:
     setup_frontmatter(app)
     setup_examples(app)
+    setup_knowledge(app)
+    setup_health(app)
+    setup_llms(app)
+    setup_search(app)
+    setup_navigation(app)
     return {
         "version": __version__,
         # Bump when the shape of data pickled into the environment changes.
-        "env_version": 1,
+        "env_version": 2,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

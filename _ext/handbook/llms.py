@@ -1,0 +1,73 @@
+"""``llms.txt`` and ``llms-full.txt``, for tools and assistants that read the handbook.
+
+``llms.txt`` follows the llmstxt.org layout: the title, a one-paragraph summary, then one list
+per section with a link to each page's Markdown source and its front-matter description.
+``llms-full.txt`` is every page's Markdown, front matter removed, in reading (toctree) order.
+
+Both are written once at the end of an HTML build from the environment, so they are the same
+for serial and parallel builds. (sphinx-llms-txt 0.7.1 lost its page data under ``-j``.)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
+
+
+def reading_order(env, root: str) -> list[str]:
+    """Every document in toctree order, depth first, starting at ``root``."""
+    seen: list[str] = []
+
+    def visit(docname: str) -> None:
+        if docname in seen or docname not in env.all_docs:
+            return
+        seen.append(docname)
+        for child in env.toctree_includes.get(docname, []):
+            visit(child)
+
+    visit(root)
+    return seen + sorted(set(env.all_docs) - set(seen))
+
+
+def _source_url(app: Sphinx, docname: str) -> str:
+    suffix = Path(app.env.doc2path(docname)).suffix
+    return f"{app.config.html_baseurl.rstrip('/')}/_sources/{docname}{suffix}.txt"
+
+
+def _title(env, docname: str) -> str:
+    return env.titles[docname].astext() if docname in env.titles else docname
+
+
+def write_llms_files(app: Sphinx, exception) -> None:
+    if exception is not None or app.builder.name not in ("html", "dirhtml"):
+        return
+    env = app.env
+    order = reading_order(env, app.config.root_doc)
+    summary = str(env.metadata[app.config.root_doc].get("description", "")).strip()
+
+    groups: dict[str, list[str]] = {}  # top-level folder ("" for the root) -> its pages, in order
+    for docname in order:
+        groups.setdefault(docname.split("/", 1)[0] if "/" in docname else "", []).append(docname)
+
+    lines = [f"# {app.config.project}", "", f"> {summary}"]
+    for folder, docnames in groups.items():
+        heading = _title(env, f"{folder}/index") if folder else "Start here and reference"
+        lines += ["", f"## {heading}", ""]
+        for docname in docnames:
+            description = str(env.metadata[docname].get("description", "")).strip()
+            lines.append(f"- [{_title(env, docname)}]({_source_url(app, docname)}): {description}")
+    Path(app.outdir, "llms.txt").write_text("\n".join(lines).strip() + "\n", encoding="utf-8")
+
+    parts = []
+    for docname in order:
+        text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
+        parts.append(f"<!-- {docname}: {_source_url(app, docname)} -->\n\n" + FRONT_MATTER.sub("", text).strip())
+    Path(app.outdir, "llms-full.txt").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
+
+
+def setup_llms(app: Sphinx) -> None:
+    app.connect("build-finished", write_llms_files)

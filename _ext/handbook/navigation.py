@@ -1,0 +1,262 @@
+"""Furo's sidebar navigation at linear cost, and never stale.
+
+Furo renders the sidebar of every page by resolving the whole global toctree for that page
+(Sphinx deep-copies it) and re-parsing the HTML with BeautifulSoup, so a full build grows with
+the square of the page count. The tree is the same on every page; only three things differ:
+which entries are ``current`` (the page and its ancestors), the ``href`` of each entry (relative
+to the page), and which checkboxes are checked. So we let Furo render the tree once per build,
+for the root page (where nothing is current), cut that HTML into a template at exactly those
+places, and fill the template in for each page with plain string operations.
+
+The result is byte-for-byte Furo's own output (``tests/test_navigation.py`` compares every page
+of a test project against stock Furo). If a Furo upgrade changes the HTML this relies on, the
+template no longer lines up with the toctree, and the build stops with a ``handbook.navigation``
+warning instead of guessing; Furo is pinned exactly for that reason.
+
+The second fix: Sphinx rewrites only the pages it re-read, so after a page is added, removed or
+retitled every other page would keep a sidebar without it. When the toctree's shape or titles
+change, ``env-updated`` returns every page for rewriting, which is cheap now.
+
+``handbook_fast_navigation = False`` switches back to Furo's own computation (for the
+benchmark and the equivalence test).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import furo
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.application import Sphinx
+from sphinx.environment.adapters.toctree import global_toctree_for_doc
+from sphinx.errors import ExtensionError
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+FURO_VERSION = "2025.12.19"  # the HTML structure below was checked against this release
+
+# The pieces of Furo's navigation HTML that differ from page to page.
+_SLOT = re.compile(
+    r'(?P<li><li class="(?P<li_classes>[^"]*)">)'
+    r'|(?P<a><a class="reference (?P<a_kind>internal|external)" href="(?P<href>[^"]*)">)'
+    r'|(?P<input><input aria-label="(?P<aria>[^"]*)" class="toctree-checkbox"(?P<rest>[^>]*)>)'
+    r'|(?P<ul><ul>)'
+)
+
+
+@dataclass
+class Entry:
+    level: int  # the N of toctree-lN
+    docname: str | None  # None for an external link
+    parent: int | None  # index of the parent entry
+    parent_list: int  # index of the <ul> that holds it
+    children: bool = False
+
+
+@dataclass
+class Template:
+    parts: list  # strings, and ("li"|"a"|"input"|"ul", index) slots
+    entries: list[Entry]
+    lists: int
+    root: str
+    by_doc: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _entries(env, builder, toctree: nodes.Element, root: str) -> tuple[list[Entry], int]:
+    """The entries of the resolved global toctree, in document order, and the number of lists."""
+    uri_to_doc = {builder.get_relative_uri(root, docname): docname for docname in env.all_docs}
+    entries: list[Entry] = []
+    lists = 0
+
+    def walk_list(node: nodes.bullet_list, parent: int | None, level: int) -> None:
+        nonlocal lists
+        index = lists
+        lists += 1
+        for item in node.children:
+            if not isinstance(item, nodes.list_item):
+                continue
+            reference = next(item.findall(nodes.reference))
+            internal = reference.get("internal", False) or not re.match(r"^[a-z]+://", reference["refuri"])
+            entry = Entry(level, uri_to_doc.get(reference["refuri"]) if internal else None, parent, index)
+            entries.append(entry)
+            me = len(entries) - 1
+            for child in item.children:
+                if isinstance(child, nodes.bullet_list):
+                    entry.children = True
+                    walk_list(child, me, level + 1)
+
+    for child in toctree.children:
+        if isinstance(child, nodes.bullet_list):
+            walk_list(child, None, 1)
+    return entries, lists
+
+
+def _build_template(app: Sphinx) -> Template | None:
+    env, builder = app.env, app.builder
+    root = app.config.root_doc
+    # Exactly what Furo asks Sphinx for, once, for the root page (not in its own toctree).
+    resolved = global_toctree_for_doc(env, root, builder, tags=builder.tags, collapse=False,
+                                      titles_only=True, maxdepth=-1, includehidden=True)
+    if resolved is None:
+        return None
+    html = furo.navigation.get_navigation_tree(builder.render_partial(resolved)["fragment"])
+    entries, lists = _entries(env, builder, resolved, root)
+
+    parts: list = []
+    counts = {"li": 0, "a": 0, "input": 0, "ul": 0}
+    checkbox_owner = [i for i, entry in enumerate(entries) if entry.children]
+    position = 0
+    for match in _SLOT.finditer(html):
+        parts.append(html[position:match.start()])
+        position = match.end()
+        kind = next(k for k in counts if match.group(k))
+        index = counts[kind]
+        counts[kind] += 1
+        if kind == "input":
+            parts.append(("input", checkbox_owner[index] if index < len(checkbox_owner) else -1,
+                          match.group("aria"), match.group("rest")))
+        elif kind == "a":
+            parts.append(("a", index, match.group("a_kind"), match.group("href")))
+        else:
+            parts.append((kind, index))
+    parts.append(html[position:])
+
+    expected = {"li": len(entries), "a": len(entries), "input": len(checkbox_owner), "ul": lists}
+    if counts != expected:
+        logger.warning(
+            f"Furo's navigation HTML no longer matches the toctree (found {counts}, expected {expected}); "
+            f"the fast navigation was written for Furo {FURO_VERSION} and is switched off for this build. "
+            "Update handbook/navigation.py for the new Furo, or pin Furo back.",
+            type="handbook", subtype="navigation")
+        return None
+    template = Template(parts, entries, lists, root)
+    for index, entry in enumerate(entries):
+        if entry.docname:
+            template.by_doc.setdefault(entry.docname, []).append(index)
+    return template
+
+
+def render(template: Template, builder, pagename: str) -> str:
+    entries = template.entries
+    current: set[int] = set()
+    for index in template.by_doc.get(pagename, []):
+        while index is not None and index not in current:
+            current.add(index)
+            index = entries[index].parent
+    current_lists = {entries[index].parent_list for index in current}
+    last_current = max(current) if current else None
+
+    out = []
+    for part in template.parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        kind = part[0]
+        if kind == "li":
+            index = part[1]
+            entry = entries[index]
+            classes = [f"toctree-l{entry.level}"]
+            if index in current:
+                classes.append("current")
+            if entry.children:
+                classes.append("has-children")
+            if index == last_current:
+                classes.append("current-page")
+            out.append(f'<li class="{" ".join(classes)}">')
+        elif kind == "a":
+            _, index, link_kind, href = part
+            docname = entries[index].docname
+            if docname is None:
+                out.append(f'<a class="reference {link_kind}" href="{href}">')
+            elif docname == pagename:
+                out.append('<a class="current reference internal" href="#">')
+            else:
+                out.append(f'<a class="reference {link_kind}" href="{builder.get_relative_uri(pagename, docname)}">')
+        elif kind == "input":
+            _, index, aria, rest = part
+            checked = ' checked=""' if index in current else ""
+            out.append(f'<input aria-label="{aria}"{checked} class="toctree-checkbox"{rest}>')
+        else:  # ul
+            out.append('<ul class="current">' if part[1] in current_lists else "<ul>")
+    return "".join(out)
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+_TEMPLATES: dict[int, Template | None] = {}
+_furo_compute = getattr(furo, "_compute_navigation_tree", None)
+
+
+def _fingerprint(env, root: str) -> str:
+    """What the sidebar depends on: the toctree structure, captions and the titles in it."""
+    digest = hashlib.sha256()
+
+    def visit(docname: str, seen: set[str]) -> None:
+        if docname in seen:
+            return
+        seen.add(docname)
+        digest.update(docname.encode() + b"\0")
+        if docname in env.titles:
+            digest.update(env.titles[docname].astext().encode() + b"\0")
+        for toctree in env.tocs.get(docname, nodes.Element()).findall(addnodes.toctree):
+            digest.update(repr((toctree.get("caption"), toctree.get("entries"), toctree.get("hidden"))).encode())
+        for child in env.toctree_includes.get(docname, []):
+            visit(child, seen)
+
+    visit(root, set())
+    return digest.hexdigest()
+
+
+def _env_updated(app: Sphinx, env) -> list[str]:
+    """Rewrite every page when the sidebar's content changed, so no page keeps a stale one."""
+    fingerprint = _fingerprint(env, app.config.root_doc)
+    previous = getattr(env, "handbook_navigation_fingerprint", None)
+    env.handbook_navigation_fingerprint = fingerprint
+    if previous is not None and previous != fingerprint:
+        return sorted(env.found_docs)
+    return []
+
+
+def accessible(navigation_html: str) -> str:
+    """Give toctree captions the heading level ARIA requires of role="heading" (axe:
+    aria-required-attr); applied to the fast and the stock navigation alike."""
+    return navigation_html.replace('<p class="caption" role="heading">',
+                                   '<p aria-level="2" class="caption" role="heading">')
+
+
+def _patched_compute(app: Sphinx):
+    def compute(context: dict) -> str:
+        builder = app.builder
+        if not app.config.handbook_fast_navigation or "toctree" not in context \
+                or builder.name not in ("html", "dirhtml"):
+            return accessible(_furo_compute(context))
+        key = id(app.env)
+        if key not in _TEMPLATES:
+            _TEMPLATES[key] = _build_template(app)
+        template = _TEMPLATES[key]
+        if template is None:
+            return accessible(_furo_compute(context))
+        return accessible(render(template, builder, context["pagename"]))
+    return compute
+
+
+def _builder_inited(app: Sphinx) -> None:
+    _TEMPLATES.clear()  # a new build (or a rebuild in the same process) starts afresh
+    if app.config.html_theme != "furo":
+        return
+    if furo.__version__ != FURO_VERSION or not callable(_furo_compute):
+        raise ExtensionError(
+            f"handbook.navigation was written for Furo {FURO_VERSION}, found {furo.__version__}: "
+            "check that its navigation HTML is unchanged (tests/test_navigation.py), then update FURO_VERSION")
+    # Furo's page-context handler looks this function up on its module at call time.
+    furo._compute_navigation_tree = _patched_compute(app)
+
+
+def setup_navigation(app: Sphinx) -> None:
+    app.add_config_value("handbook_fast_navigation", True, "html", types=[bool])
+    app.connect("builder-inited", _builder_inited)
+    app.connect("env-updated", _env_updated)

@@ -1,0 +1,100 @@
+"""Create a handbook page from its section's template: ``make new SECTION=essays TITLE="..."``.
+
+The page gets valid front matter (a description to fill in, the section's usual tags, today's
+date), a label derived from its file name, the section's headings from the style guide, and an
+entry at the end of the section's toctree, so that it builds clean at once.
+
+Run as ``python -m handbook.newpage SECTION TITLE`` with ``_ext`` on the path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# Section -> (default tags, headings of its page shape; see the contributing page).
+SHAPES = {
+    "essays": (["architecture"], ["The problem", "Principles", "How we do it", "Trade-offs",
+                                  "Failure modes", "Checklist", "Related", "Further reading"]),
+    "skills": (["ops"], ["What it is", "When we reach for it, and when we don't",
+                         "The mental model that matters in production", "Operating it",
+                         "Failure modes and gotchas", "Commands and snippets", "Related", "References"]),
+    "skills/aws": (["aws"], ["What it is", "When we reach for it, and when we don't",
+                             "The mental model that matters in production", "Operating it",
+                             "Failure modes and gotchas", "Commands and snippets", "Related", "References"]),
+    "engineering-practices": (["delivery"], ["Why", "The practice, step by step", "Checklist",
+                                             "Anti-patterns", "Related", "Further reading"]),
+}
+
+
+def slugify(title: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"cannot make a file name from the title {title!r}")
+    return slug
+
+
+def render(section: str, title: str, label: str, today: dt.date) -> str:
+    tags, headings = SHAPES[section]
+    body = "\n\n".join(f"## {heading}\n\nTODO." for heading in headings)
+    if "Checklist" in headings:
+        body = body.replace("## Checklist\n\nTODO.", "## Checklist\n\n- [ ] TODO.")
+    return (f"---\n"
+            f"description: TODO - one sentence that search results and link previews show for this page.\n"
+            f"tags: [{', '.join(tags)}]\n"
+            f"reviewed: {today.isoformat()}\n"
+            f"---\n\n"
+            f"({label})=\n"
+            f"# {title}\n\n"
+            f"TODO: open with the concrete situation the reader is in.\n\n"
+            f"{body}\n")
+
+
+def add_to_toctree(index: Path, entry: str) -> None:
+    """Append ``entry`` as the last line of the first toctree in ``index``."""
+    text = index.read_text(encoding="utf-8")
+    match = re.search(r"^```\{toctree\}\n.*?(?=^```\s*$)", text, flags=re.S | re.M)
+    if match is None:
+        raise ValueError(f"{index}: no toctree to add the page to")
+    block = match.group(0)
+    updated = block.rstrip("\n") + f"\n{entry}\n"
+    index.write_text(text[:match.start()] + updated + text[match.end():], encoding="utf-8")
+
+
+def create(section: str, title: str, root: Path = ROOT, today: dt.date | None = None) -> Path:
+    if section not in SHAPES:
+        raise ValueError(f"unknown section {section!r}; use one of {', '.join(SHAPES)}")
+    slug = slugify(title)
+    page = root / section / f"{slug}.md"
+    if page.exists():
+        raise FileExistsError(f"{page.relative_to(root)} exists already; choose another title")
+    label = f"aws-{slug}" if section == "skills/aws" else slug
+    page.write_text(render(section, title, label, today or dt.date.today()), encoding="utf-8")
+    # skills/aws pages are listed in the skills index, as aws/<name>.
+    index_section, entry = ("skills", f"aws/{slug}") if section == "skills/aws" else (section, slug)
+    add_to_toctree(root / index_section / "index.md", entry)
+    return page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("section", choices=sorted(SHAPES))
+    parser.add_argument("title")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the handbook's root folder")
+    args = parser.parse_args(argv)
+    try:
+        page = create(args.section, args.title, args.root)
+    except (ValueError, FileExistsError) as error:
+        print(f"make new: {error}", file=sys.stderr)
+        return 2
+    print(f"created {page.relative_to(args.root)}; fill in the TODOs, then `make livehtml` to preview")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

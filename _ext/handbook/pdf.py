@@ -1,0 +1,84 @@
+"""Print the single-page HTML build to PDF with Debian's Chromium (``make pdf``).
+
+Why this route: Chromium renders the Mermaid diagrams exactly as the site does and keeps every
+cross-reference as an internal PDF link, with no TeX installation or Mermaid CLI. The pages are
+served over loopback HTTP, because browsers refuse ES-module imports (Mermaid) from file:// URLs.
+
+Run as ``python -m handbook.pdf SINGLEHTML_DIR OUTPUT.pdf`` with ``_ext`` on the path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import os
+import socketserver
+import sys
+import threading
+import time
+from pathlib import Path
+
+CHROMIUM = os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve(directory: Path):
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def print_pdf(site: Path, output: Path, timeout_s: float = 120) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    server = serve(site)
+    started = time.monotonic()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html", wait_until="networkidle",
+                      timeout=timeout_s * 1000)
+            diagrams = page.locator("pre.mermaid").count()
+            # Mermaid marks each diagram once it has replaced the source with an SVG.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
+                timeout=timeout_s * 1000)
+            page.emulate_media(media="print")
+            page.pdf(path=str(output), format="A4", print_background=True, outline=True, tagged=True,
+                     margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return {"diagrams": diagrams, "bytes": output.stat().st_size, "seconds": time.monotonic() - started}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("site", type=Path, help="the singlehtml build folder")
+    parser.add_argument("output", type=Path)
+    args = parser.parse_args(argv)
+    if not (args.site / "index.html").is_file():
+        print(f"make pdf: {args.site}/index.html not found; run `make singlehtml` first", file=sys.stderr)
+        return 2
+    if not Path(CHROMIUM).exists():
+        print(f"make pdf: {CHROMIUM} not found; install Debian's chromium", file=sys.stderr)
+        return 2
+    result = print_pdf(args.site, args.output)
+    print(f"wrote {args.output}: {result['bytes'] / 1e6:.1f} MB, {result['diagrams']} diagrams, "
+          f"{result['seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Site search with Pagefind, indexed while Sphinx builds.
+
+Sphinx's own search needs every query word on a page, has no fuzzy matching, downloads the
+whole ``searchindex.js`` and fetches each result page to build its excerpt. Pagefind instead
+splits the index into small chunks and fetches only those a query needs, with excerpts stored
+at indexing time, and it is served entirely from the site (no third-party host).
+
+At the end of a successful ``html`` or ``dirhtml`` build, :func:`index_site` runs the Pagefind
+binary (shipped in the ``pagefind[bin]`` wheel) over the output folder and writes the bundle to
+``_pagefind/``. So ``make html``, ``make livehtml`` and Read the Docs all get the index with no
+extra step. What is indexed:
+
+* only each page's ``data-pagefind-body`` element, which ``_templates/page.html`` puts around the
+  article alone (never the sidebar, the stale notice or the "Referenced by"/"Related pages"
+  block), on pages that have a source; once any page has one, Pagefind skips pages without it;
+* minus :data:`EXCLUDE_SELECTORS`: header links (the "¶") and lists that are navigation, not
+  article text;
+* with the page title (its first ``h1``) and its front-matter description as searchable
+  metadata; ``_templates/search.html`` sets how much a match in each counts.
+
+``_templates/search.html`` loads Pagefind's UI from ``_pagefind/`` in place of Sphinx's search
+page. A failure to index is a typed warning (``handbook.search``), so a strict build fails on it.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+#: The folder, inside the HTML output, that holds the index and Pagefind's UI.
+BUNDLE_DIR = "_pagefind"
+
+#: What is inside ``data-pagefind-body`` but is not article text.
+EXCLUDE_SELECTORS = (
+    ".headerlink",  # the "¶" after every heading (would end every result title)
+    ".toctree-wrapper",  # a section index's list of its pages: navigation, and every title again
+    ".handbook-tag-index",  # tags/index: every tag with every page title under it
+    ".handbook-health-report",  # the health report's table of every page
+    "pre.mermaid",  # diagram source code ("sequenceDiagram", "-->>"), not prose
+)
+
+BUILDERS = ("html", "dirhtml")
+TIMEOUT_S = 600
+
+
+def pagefind_command(outdir: Path, builder: str) -> list[str]:
+    """The Pagefind command line that indexes ``outdir`` (also used by the tests)."""
+    command = [sys.executable, "-m", "pagefind", "--site", str(outdir), "--output-subdir", BUNDLE_DIR]
+    for selector in EXCLUDE_SELECTORS:
+        command += ["--exclude-selectors", selector]
+    if builder == "html":
+        # Sphinx links to "essays/index.html", not "essays/": keep the file name in result URLs,
+        # so that they work on any static host (dirhtml keeps Pagefind's clean URLs).
+        command.append("--keep-index-url")
+    return command
+
+
+def _warn(message: str) -> None:
+    logger.warning(f"site search: {message}", type="handbook", subtype="search")
+
+
+def index_site(app: Sphinx, exception: Exception | None) -> None:
+    """``build-finished``: index the HTML output with Pagefind (HTML builders, successful builds)."""
+    if exception is not None or app.builder.name not in BUILDERS:
+        return
+    outdir = Path(app.outdir)
+    bundle = outdir / BUNDLE_DIR
+    # Pagefind's file names carry content hashes; clear the previous run's, or they pile up.
+    shutil.rmtree(bundle, ignore_errors=True)
+    started = time.monotonic()
+    try:
+        result = subprocess.run(pagefind_command(outdir, app.builder.name), capture_output=True,
+                                text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        _warn(f"could not run Pagefind: {error}")
+        return
+    seconds = time.monotonic() - started
+    output = (result.stdout + result.stderr).strip()
+    if result.returncode != 0:
+        detail = output[-2000:] or f"exit status {result.returncode}"
+        if "No module named pagefind" in output:
+            detail = "the 'pagefind[bin]' package is not installed (see requirements.txt)"
+        _warn(f"Pagefind failed to index {outdir}: {detail}")
+        return
+    pages = re.search(r"Indexed (\d+) pages?", output)
+    if not pages or int(pages.group(1)) == 0 or not (bundle / "pagefind-ui.js").is_file():
+        _warn(f"Pagefind indexed no pages in {outdir} (is data-pagefind-body in page.html?):\n{output[-2000:]}")
+        return
+    size = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file())
+    logger.info(f"site search: Pagefind indexed {pages.group(1)} pages in {seconds:.1f} s "
+                f"({size / 1024:.0f} KB in {BUNDLE_DIR}/)")
+
+
+def setup_search(app: Sphinx) -> None:
+    # After the other build-finished handlers (llms.txt, sitemap): they write no HTML pages,
+    # but indexing last means it sees the finished site.
+    app.connect("build-finished", index_site, priority=900)

@@ -1,0 +1,102 @@
+"""Shared fixtures: the real handbook built once per session, small test projects, and the
+rule that browser and server tests skip here but fail in CI (HANDBOOK_REQUIRE_ALL=1)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["sphinx.testing.fixtures"]
+collect_ignore = ["roots"]
+
+ROOT = Path(__file__).resolve().parent.parent
+ROOTS = Path(__file__).resolve().parent / "roots"
+CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
+STRICT = ["-W", "--keep-going", "-n"]
+
+# Test projects load the handbook extension from the repository, wherever they are copied.
+sys.path.insert(0, str(ROOT / "_ext"))
+
+from handbook.pdf import CHROMIUM_ARGS, serve  # noqa: E402  (needs the path above)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when ``condition`` is false, or fail when CI asked for every test to run."""
+    if condition:
+        return
+    if os.environ.get("HANDBOOK_REQUIRE_ALL") == "1":
+        pytest.fail(f"required in CI but unavailable: {reason}")
+    pytest.skip(reason)
+
+
+def sphinx_build(srcdir: Path, outdir: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run sphinx-build from this venv as a separate process, as a user would."""
+    command = [sys.executable, "-m", "sphinx", "-b", "html", *args, str(srcdir), str(outdir)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "_ext")}
+    return subprocess.run(command, cwd=cwd or srcdir, env=env, capture_output=True, text=True, timeout=900)
+
+
+def copy_sources(source: Path, target: Path) -> Path:
+    """A checkout of the working tree as a clone would see it: the tracked and untracked (not
+    ignored) files, committed into a fresh repository so that git-based features have history."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=source,
+                            capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, listed):
+        if (source / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / name, target / name)
+    date = "2026-11-28T12:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Handbook tests", "GIT_AUTHOR_EMAIL": "tests@localhost",
+           "GIT_COMMITTER_NAME": "Handbook tests", "GIT_COMMITTER_EMAIL": "tests@localhost",
+           "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "checkout"]):
+        subprocess.run(["git", *command], cwd=target, env=env, check=True, capture_output=True)
+    return target
+
+
+@pytest.fixture(scope="session")
+def rootdir() -> Path:
+    return ROOTS
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The real handbook, built once as `make html` builds it (strict, parallel)."""
+    out = tmp_path_factory.mktemp("site")
+    result = sphinx_build(ROOT, out / "html", "--jobs", "auto", *STRICT, "-d", str(out / "doctrees"))
+    assert result.returncode == 0, f"strict build failed:\n{result.stderr[-6000:]}"
+    assert "WARNING" not in result.stderr, result.stderr
+    return out / "html"
+
+
+@pytest.fixture(scope="session")
+def served_site(site):
+    """The built handbook served over HTTP on a free loopback port."""
+    server = serve(site)
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    yield page
+    context.close()

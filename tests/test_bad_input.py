@@ -1,0 +1,61 @@
+"""Bad input stops the strict build with the file, the line where known, and what to do."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import ROOTS, STRICT, sphinx_build
+
+GUIDE = "guide.md"
+
+
+def mutate(text: str, old: str, new: str) -> str:
+    assert old in text, f"test setup: {old!r} not in page"
+    return text.replace(old, new, 1)
+
+
+CASES = {
+    "broken-ref": (GUIDE, lambda t: mutate(t, "Text.", "See {ref}`no-such-label`."),
+                   r"guide\.md:\d+: WARNING: undefined label: 'no-such-label'"),
+    "bad-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 01/02/2026"),
+                 r"guide\.md:4: WARNING: 'reviewed' must be a date written YYYY-MM-DD \(got '01/02/2026'\)"),
+    "impossible-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2026-13-45"),
+                        r"guide\.md:4: WARNING: 'reviewed' is written but could not be read"),
+    "future-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2999-01-01"),
+                    r"guide\.md:4: WARNING: 'reviewed' is in the future"),
+    "missing-description": (GUIDE, lambda t: re.sub(r"description: .*\n", "", t),
+                            r"guide\.md:1: WARNING: front matter is missing 'description'"),
+    "no-front-matter": (GUIDE, lambda t: t.split("---\n", 2)[2],
+                        r"guide\.md:1: WARNING: front matter is missing 'tags'"),
+    "unknown-tag": (GUIDE, lambda t: mutate(t, "[databases, testing]", "[databases, kubernetes]"),
+                    r"guide\.md:3: WARNING: unknown tag 'kubernetes'; use one of databases, testing"),
+    "unknown-key": (GUIDE, lambda t: mutate(t, "owner: data-team", "owner: data-team\ntag: testing"),
+                    r"guide\.md:\d+: WARNING: unknown front-matter key 'tag'"),
+    "not-in-toctree": ("index.md", lambda t: mutate(t, "```{toctree}\nguide\n```", ""),
+                       r"guide\.md: WARNING: document isn't included in any toctree"),
+    "duplicate-label": (GUIDE, lambda t: mutate(t, "(guide-section)=", "(home)="),
+                        r"WARNING: duplicate label home, other instance in .*(guide|index)"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_the_build_naming_file_and_problem(case, tmp_path):
+    page, change, expected = CASES[case]
+    src = shutil.copytree(ROOTS / "test-small", tmp_path / "src")
+    (src / page).write_text(change((src / page).read_text(encoding="utf-8")), encoding="utf-8")
+
+    result = sphinx_build(src, tmp_path / "out", *STRICT)
+
+    assert result.returncode != 0, f"{case}: the build succeeded:\n{result.stderr}"
+    assert re.search(expected, result.stderr), f"{case}: message not found:\n{result.stderr}"
+
+
+def test_the_unchanged_small_project_builds_clean(tmp_path):
+    result = sphinx_build(ROOTS / "test-small", tmp_path / "out", *STRICT)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr
+    html = (tmp_path / "out" / "guide.html").read_text(encoding="utf-8")
+    assert '<meta name="description" content="A guide page that the home page links to' in html

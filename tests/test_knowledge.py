@@ -1,0 +1,162 @@
+"""Tags, backlinks, related pages and the health report: correct on a full build, after
+incremental edits and deletions, in parallel builds, and without touching the sources."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import ROOTS, STRICT, sphinx_build
+
+
+@pytest.fixture
+def project(tmp_path):
+    return shutil.copytree(ROOTS / "test-knowledge", tmp_path / "src")
+
+
+def build(project, out, *extra):
+    result = sphinx_build(project, out, *STRICT, *extra)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return out
+
+
+def page(out, name) -> BeautifulSoup:
+    return BeautifulSoup((out / f"{name}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def listed(html: BeautifulSoup, block: str) -> list[str]:
+    return [a.get_text() for a in html.select(f".handbook-{block} li a")]
+
+
+def test_backlinks_come_from_doc_ref_and_term_references(project, tmp_path):
+    out = build(project, tmp_path / "out")
+    assert listed(page(out, "beta"), "backlinks") == ["Alpha"]  # {doc}
+    assert listed(page(out, "alpha"), "backlinks") == ["Gamma"]  # {ref}
+    assert listed(page(out, "glossary"), "backlinks") == ["Alpha"]  # {term}
+    assert page(out, "gamma").select(".handbook-backlinks") == []
+
+
+def test_related_pages_share_the_most_tags(project, tmp_path):
+    out = build(project, tmp_path / "out")
+    assert listed(page(out, "alpha"), "related") == ["Gamma", "Beta"]  # two shared tags, then one
+    assert listed(page(out, "beta"), "related") == ["Alpha", "Gamma"]
+
+
+def test_tags_are_links_to_generated_tag_pages_and_an_index(project, tmp_path):
+    out = build(project, tmp_path / "out")
+    tags = page(out, "alpha").select(".handbook-page-tags a.handbook-tag")
+    assert [(a.get_text(), a["href"]) for a in tags] == [("caching", "tags/caching.html"),
+                                                          ("databases", "tags/databases.html")]
+    caching = page(out, "tags/caching")
+    assert [a.get_text() for a in caching.select(".handbook-tag-pages a")] == ["Alpha", "Beta", "Gamma"]
+    assert "shares the caching tag with alpha" in caching.get_text()  # descriptions are listed
+    index = page(out, "tags/index")
+    assert "caching (3 pages)" in index.get_text()
+    assert [a.get_text() for a in index.select("#tag-databases li a")] == ["Alpha", "Gamma"]
+
+
+def test_health_report_flags_stale_and_unlinked_pages(project, tmp_path):
+    out = build(project, tmp_path / "out")
+    rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
+            for tr in page(out, "health").select("table.handbook-health tbody tr")}
+    assert set(rows) == {"Home", "Alpha", "Beta", "Gamma", "Glossary", "Tags", "Health"}
+    assert rows["Gamma"][1] == "2020-01-01"
+    assert rows["Gamma"][7] == "stale, no inbound links"
+    assert rows["Alpha"][3] == "platform-team"
+    assert rows["Alpha"][5:7] == ["1", "2"]  # in from gamma; out to beta and the glossary
+    assert rows["Beta"][7] == "-"
+    notice = page(out, "gamma").select_one(".handbook-stale-notice")
+    assert notice is not None and "2020-01-01" in notice.get_text()
+    assert page(out, "alpha").select_one(".handbook-stale-notice") is None
+
+
+def test_incremental_build_updates_backlinks_of_pages_it_did_not_reread(project, tmp_path):
+    out = tmp_path / "out"
+    build(project, out)
+    beta_before = (out / "beta.html").stat().st_mtime_ns
+
+    gamma = project / "gamma.md"
+    gamma.write_text(gamma.read_text().replace("Gamma refers to", "Gamma uses {doc}`beta` and refers to"))
+    result = build(project, out)
+    assert listed(page(out, "beta"), "backlinks") == ["Alpha", "Gamma"]
+    assert (out / "beta.html").stat().st_mtime_ns != beta_before, "beta was rewritten"
+
+
+def test_deleted_page_disappears_from_tags_backlinks_and_health(project, tmp_path):
+    out = tmp_path / "out"
+    build(project, out)
+    (project / "alpha.md").unlink()
+    (project / "gamma.md").write_text((project / "gamma.md").read_text().replace("{ref}`alpha`", "nothing"))
+    index = project / "index.md"
+    index.write_text(index.read_text().replace("alpha\n", ""))
+    build(project, out)
+    assert listed(page(out, "beta"), "backlinks") == []
+    assert [a.get_text() for a in page(out, "tags/caching").select(".handbook-tag-pages a")] == ["Beta", "Gamma"]
+    health = page(out, "health").get_text()
+    assert "Alpha" not in health
+    assert listed(page(out, "glossary"), "backlinks") == []
+
+
+def test_parallel_build_gives_the_same_neighbourhoods(project, tmp_path):
+    serial = build(project, tmp_path / "serial", "-d", str(tmp_path / "d1"))
+    parallel = build(project, tmp_path / "parallel", "-j", "2", "-d", str(tmp_path / "d2"))
+    for name in ("alpha", "beta", "gamma", "glossary", "tags/index", "tags/caching", "health"):
+        for block in ("backlinks", "related"):
+            assert listed(page(serial, name), block) == listed(page(parallel, name), block), name
+    assert page(serial, "health").select("table") and \
+        str(page(serial, "health").select_one("table")) == str(page(parallel, "health").select_one("table"))
+
+
+def test_a_build_writes_nothing_into_the_source_tree(project, tmp_path):
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    build(project, tmp_path / "out")
+    assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
+
+
+def git(cwd, *args, date="2026-03-01T12:00:00+00:00"):
+    import subprocess
+
+    env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "Test",
+           "GIT_AUTHOR_EMAIL": "test@example.com", "GIT_COMMITTER_NAME": "Test",
+           "GIT_COMMITTER_EMAIL": "test@example.com", "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
+
+
+@pytest.fixture
+def repository(project):
+    """The project as a git repository with two commits on different days."""
+    conf = project / "conf.py"
+    conf.write_text(conf.read_text().replace('extensions = ["myst_parser", "handbook"]',
+                                             'extensions = ["myst_parser", "handbook", "sphinx_last_updated_by_git"]')
+                    + 'html_last_updated_fmt = "%Y-%m-%d"\n')
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "first", date="2026-03-01T12:00:00+00:00")
+    beta = project / "beta.md"
+    beta.write_text(beta.read_text() + "\nEdited later.\n")
+    git(project, "commit", "-q", "-am", "second", date="2026-04-15T12:00:00+00:00")
+    return project
+
+
+def test_pages_show_their_last_change_from_git(repository, tmp_path):
+    out = build(repository, tmp_path / "out")
+    assert "2026-04-15" in page(out, "beta").select_one(".last-updated").get_text()
+    assert "2026-03-01" in page(out, "alpha").select_one(".last-updated").get_text()
+    rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
+            for tr in page(out, "health").select("table.handbook-health tbody tr")}
+    assert rows["Beta"][2] == "2026-04-15" and rows["Alpha"][2] == "2026-03-01"
+
+
+def test_a_shallow_clone_fails_the_strict_build_until_it_is_unshallowed(repository, tmp_path):
+    """What Read the Docs would do without `git fetch --unshallow` in .readthedocs.yaml."""
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repository}", str(clone))
+    result = sphinx_build(clone, tmp_path / "shallow", *STRICT)
+    assert result.returncode != 0
+    assert "too shallow" in result.stderr and "[git.too_shallow]" in result.stderr
+
+    git(clone, "fetch", "-q", "--unshallow")
+    build(clone, tmp_path / "full")

@@ -1,0 +1,73 @@
+"""`make livehtml` serves the handbook and shows an edit within seconds, without rebuild loops."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, copy_sources, require
+
+pytestmark = pytest.mark.server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode("utf-8")
+    except OSError:
+        return None
+
+
+def wait_for(predicate, timeout: float, step: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def test_livehtml_serves_and_reloads_an_edit(tmp_path):
+    require(Path(sys.prefix, "bin", "sphinx-autobuild").exists(), "sphinx-autobuild is not installed")
+    project = copy_sources(ROOT, tmp_path / "project")
+    port = free_port()
+    log = (tmp_path / "autobuild.log").open("w")
+    server = subprocess.Popen(["make", "livehtml", f"VENV={sys.prefix}", f"PORT={port}"], cwd=project,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        page_url = f"http://127.0.0.1:{port}/engineering-practices/index.html"
+        first = wait_for(lambda: fetch(page_url), timeout=600, step=1)
+        assert first, (tmp_path / "autobuild.log").read_text()[-4000:]
+        assert "websocket-reload" in first, "the live-reload script is injected"
+
+        token = f"Live edit token {os.getpid()}"
+        page = project / "engineering-practices" / "index.md"
+        page.write_text(page.read_text() + f"\n{token}\n")
+        edited_at = time.monotonic()
+        assert wait_for(lambda: token in (fetch(page_url) or ""), timeout=60), "the edit never appeared"
+        latency = time.monotonic() - edited_at
+        print(f"save-to-served latency: {latency:.1f} s")
+
+        # Idle for a while: a rebuild loop would show more change detections.
+        time.sleep(8)
+        detections = (tmp_path / "autobuild.log").read_text().count("Detected change")
+        assert detections == 1, (tmp_path / "autobuild.log").read_text()[-4000:]
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()

@@ -1,0 +1,41 @@
+"""Read the Docs builds with the same conf.py and requirements: run its exact command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import yaml
+from bs4 import BeautifulSoup
+
+from conftest import ROOT, copy_sources
+
+CANONICAL = "https://handbook.readthedocs.io/en/latest/"
+
+
+def test_config_is_version_2_and_strict():
+    config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
+    assert config["version"] == 2
+    assert config["sphinx"] == {"configuration": "conf.py", "builder": "html", "fail_on_warning": True}
+    assert config["python"]["install"] == [{"requirements": "requirements.txt"}]
+    assert any("unshallow" in step for step in config["build"]["jobs"]["post_checkout"])
+
+
+def test_the_read_the_docs_command_line_builds_clean(tmp_path):
+    checkout = copy_sources(ROOT, tmp_path / "checkout")
+    output = tmp_path / "output"
+    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_PROJECT": "handbook",
+           "READTHEDOCS_LANGUAGE": "en", "READTHEDOCS_VERSION": "latest",
+           "READTHEDOCS_VERSION_TYPE": "branch", "READTHEDOCS_OUTPUT": str(output),
+           "READTHEDOCS_CANONICAL_URL": CANONICAL, "NO_COLOR": "1"}
+    # The command from readthedocs/doc_builder/backends/sphinx.py, run from conf.py's folder,
+    # with fail_on_warning's -W --keep-going and no -n.
+    command = [sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-b", "html",
+               "-d", "_build/doctrees", "-D", "language=en", ".", str(output / "html")]
+    result = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert "WARNING" not in result.stderr
+
+    page = BeautifulSoup((output / "html" / "essays" / "schema-design.html").read_text(), "html.parser")
+    assert page.find("link", rel="canonical")["href"] == CANONICAL + "essays/schema-design.html"
