@@ -121,7 +121,7 @@ if repository_url:
 # -- Options for reader features -------------------------------------------------------
 
 # Copy buttons: skip prompts and console output, and never put one on an example's output.
-copybutton_selector = 'div:not(.handbook-example-output) > div[class*="highlight-"] > div.highlight > pre'
+copybutton_selector = "div.highlight > pre:not(.handbook-example-output *)"  # CSS Selectors 4 :not()
 copybutton_prompt_text = r"\$ |>>> |\.\.\. |# "
 copybutton_prompt_is_regexp = True
 copybutton_only_copy_prompt_lines = True

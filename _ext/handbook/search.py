@@ -16,10 +16,18 @@ extra step. What is indexed:
 * minus :data:`EXCLUDE_SELECTORS`: header links (the "¶") and lists that are navigation, not
   article text;
 * with the page title (its first ``h1``) and its front-matter description as searchable
-  metadata; ``_templates/search.html`` sets how much a match in each counts.
+  metadata; ``_templates/search.html`` sets how much a match in each counts (``metaWeights``).
 
-``_templates/search.html`` loads Pagefind's UI from ``_pagefind/`` in place of Sphinx's search
-page. A failure to index is a typed warning (``handbook.search``), so a strict build fails on it.
+``_templates/search.html`` replaces Sphinx's search page: it loads Pagefind's search API from
+``_pagefind/pagefind.js`` and lists the results (title, excerpt, matching sections) in the
+markup Sphinx's search used. It ranks every page that contains any of the query words, pages
+with all of them first, instead of Pagefind's default of only pages with every word (the rule
+that made Sphinx's search miss), and it ignores stop words. Pagefind's ready-made UI
+(``pagefind-ui.js``, also in the bundle) is not used: it adds 134 KB before the first result.
+Pagefind needs the site served over HTTP; a copy opened from disk (file://) cannot search.
+
+A failure to index is a typed warning (``handbook.search``), so a strict build fails on it.
+The index is byte-identical between builds of the same sources (file names are content hashes).
 """
 
 from __future__ import annotations
