@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -28,7 +29,7 @@ def fetch(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
             return response.read().decode("utf-8")
-    except OSError:
+    except (OSError, http.client.HTTPException):  # the server may be mid-rebuild
         return None
 
 

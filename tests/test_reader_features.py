@@ -150,3 +150,13 @@ def test_pdf_has_internal_links_and_rendered_diagrams(site, tmp_path):
     assert internal > 500, "cross-references stay clickable inside the PDF"
     text = reader.pages[0].extract_text() + reader.pages[1].extract_text()
     assert re.search(r"Back-end\s+Engineering\s+Handbook", text)
+
+
+def test_sphinx_design_assets_load_only_where_cards_are_used(site):
+    def assets(docname):
+        html = soup(site, docname)
+        return ({link["href"].split("?")[0].rsplit("/", 1)[-1] for link in html.select('link[rel="stylesheet"]')}
+                | {script["src"].split("?")[0].rsplit("/", 1)[-1] for script in html.select("script[src]")})
+
+    assert {"sphinx-design.min.css", "design-tabs.js"} <= assets("index")
+    assert not {"sphinx-design.min.css", "design-tabs.js"} & assets("essays/velocity-and-trust")

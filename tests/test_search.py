@@ -6,7 +6,8 @@ type into the sidebar box on the home page, press Enter, read the results on sea
 * results show a page title and an excerpt, and a query word that no page contains (a typo)
   does not empty the results;
 * offline: the search page asks no host but 127.0.0.1, and still works with the network cut;
-* weight: a first query downloads less than 300 KB from _pagefind/.
+* weight: a first query downloads less than 300 KB from _pagefind/;
+* the index itself: article bodies only, reproducible, and a failed run is a typed warning.
 
 Run with ``-s`` to see the figures. Improve a miss with better titles, descriptions or Pagefind
 weights, never by editing the expectation to fit the result.
@@ -15,12 +16,18 @@ weights, never by editing the expectation to fit the result.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import shutil
+import subprocess
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from bs4 import BeautifulSoup
 
-pytestmark = pytest.mark.browser
+from conftest import STRICT, sphinx_build
+from handbook.search import BUNDLE_DIR, pagefind_command
 
 QUERIES_FILE = Path(__file__).with_name("search_queries.csv")
 TOP = 3
@@ -28,8 +35,8 @@ TARGET_RATE = 0.90
 FIRST_QUERY_BUDGET = 300 * 1024  # bytes fetched from _pagefind/ for one query on a fresh visit
 TIMEOUT_MS = 20_000
 
-# The results list (Sphinx's markup, filled from Pagefind by _templates/search.html): each
-# result's title link, not the links to its sections.
+# The results list (Sphinx's markup, filled from Pagefind by _templates/search.html): the
+# title link of each result, in rank order.
 RESULT_LINKS = "#search-results ul.search > li > a"
 SEARCH_DONE = '#search-results[data-state="done"], #search-results[data-state="error"]'
 
@@ -71,6 +78,7 @@ def test_expected_pages_exist(site):
         assert (site / f"{expected}.html").is_file(), f"{query!r}: no page {expected}"
 
 
+@pytest.mark.browser
 def test_expected_page_is_in_the_top_3(page, served_site):
     queries = load_queries()
     misses = []
@@ -86,6 +94,7 @@ def test_expected_page_is_in_the_top_3(page, served_site):
     assert rate >= TARGET_RATE, f"top-{TOP} rate {rate:.1%} is under {TARGET_RATE:.0%}: {misses}"
 
 
+@pytest.mark.browser
 def test_results_show_a_title_and_an_excerpt(page, served_site):
     search_from_home(page, served_site, "consumer groups")
     first = page.locator("#search-results ul.search > li").first
@@ -96,14 +105,16 @@ def test_results_show_a_title_and_an_excerpt(page, served_site):
     assert first.locator("p.context mark").count() >= 1  # the query words are marked
 
 
+@pytest.mark.browser
 def test_a_page_with_only_some_of_the_words_is_found(page, served_site):
     """Unlike Sphinx's search (and Pagefind's own UI), a word that no page contains, such as a
-    typo, does not empty the results; the reader is told which word matched nothing."""
+    typo, does not empty the results, and the reader is told that no page has every word."""
     found = search_from_home(page, served_site, "memcached slab alocator")
     assert found[:1] == ["skills/memcached"], found
-    assert "alocator" in page.inner_text("#search-results .handbook-search-note")
+    assert "some of them" in page.inner_text("#search-results .handbook-search-note")
 
 
+@pytest.mark.browser
 def test_search_page_asks_no_other_host(page, served_site):
     """Every request stays on the local server, and search works with anything else blocked."""
     local = urlsplit(served_site).hostname
@@ -126,6 +137,7 @@ def test_search_page_asks_no_other_host(page, served_site):
     assert not any(url.split("?")[0].endswith("searchindex.js") for url in asked), "Sphinx's index still loads"
 
 
+@pytest.mark.browser
 def test_first_query_downloads_little(page, served_site):
     """A reader's first search, from a fresh browser: the bytes fetched from _pagefind/."""
     fetched: dict[str, int] = {}
@@ -148,3 +160,51 @@ def test_first_query_downloads_little(page, served_site):
     for url, size in sorted(fetched.items(), key=lambda item: -item[1]):
         print(f"  {size / 1024:7.1f} KB  {url.split('/_pagefind/', 1)[1]}")
     assert total < FIRST_QUERY_BUDGET, f"{total / 1024:.0f} KB"
+
+
+# -- The index, without a browser -----------------------------------------------------------
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_index_holds_the_articles_only(site):
+    articles = [page for page in site.rglob("*.html") if "data-pagefind-body" in page.read_text(encoding="utf-8")]
+    entry = json.loads((site / BUNDLE_DIR / "pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["en"]["page_count"] == len(articles) > 60
+    names = {str(page.relative_to(site)) for page in articles}
+    assert "skills/kafka.html" in names and "glossary.html" in names
+    # Generated listings, the search page and the 404 page are not articles.
+    assert not {"search.html", "genindex.html", "404.html", "tags/postgresql.html"} & names
+    kafka = BeautifulSoup((site / "skills/kafka.html").read_text(encoding="utf-8"), "html.parser")
+    body = kafka.select_one("[data-pagefind-body]")
+    assert body.find("h1") and body.find(string="Failure modes and gotchas")
+    assert body["data-pagefind-meta"].startswith("description:How we run Apache Kafka")
+    # The page's neighbourhood (tags, "Referenced by", related pages) is outside the body.
+    assert kafka.select_one(".handbook-neighbourhood") and not body.select_one(".handbook-neighbourhood")
+
+
+def test_index_is_reproducible(site, tmp_path):
+    """Pagefind run again over the same pages writes the same bytes (file names included)."""
+    copy = tmp_path / "html"
+    for page in site.rglob("*.html"):
+        target = copy / page.relative_to(site)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(page, target)
+    subprocess.run(pagefind_command(copy, "html"), check=True, capture_output=True, timeout=300)
+    assert tree_digest(copy / BUNDLE_DIR) == tree_digest(site / BUNDLE_DIR)
+
+
+def test_a_failed_index_is_a_typed_warning(tmp_path):
+    (tmp_path / "index.rst").write_text("Title\n=====\n\nHello.\n", encoding="utf-8")
+    (tmp_path / "conf.py").write_text(
+        "import sys\n"
+        "def setup(app):\n"
+        "    import handbook.search as search\n"
+        "    search.pagefind_command = lambda outdir, builder: [sys.executable, '-c', \"raise SystemExit('pagefind exploded')\"]\n"
+        "    search.setup_search(app)\n", encoding="utf-8")
+    result = sphinx_build(tmp_path, tmp_path / "_build", *STRICT)
+    assert result.returncode != 0
+    assert "pagefind exploded" in result.stderr and "[handbook.search]" in result.stderr, result.stderr

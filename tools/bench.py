@@ -49,6 +49,7 @@ import argparse
 import ast
 import datetime as dt
 import gzip
+import http.client
 import http.server
 import json
 import os
@@ -207,15 +208,16 @@ def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float
                "-d", str(doctrees), str(src), str(out)]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True, env=build_env())
     try:
         output, _ = process.communicate(timeout=timeout)
         returncode = process.returncode
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # the build and anything it started (PostgreSQL)
+        os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
         output += f"\n[bench] killed after the {timeout:.0f} s timeout\n"
         returncode = None
+        stop_stray_postgres()
     seconds = time.perf_counter() - started
     ok = returncode == 0 or (returncode == 1 and allowed_warnings is not None
                              and _only_allowed_warnings(output, allowed_warnings))
@@ -230,6 +232,38 @@ def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float
 def _only_allowed_warnings(output: str, allowed: re.Pattern) -> bool:
     problems = [line for line in output.splitlines() if re.search(r"\b(WARNING|ERROR|CRITICAL)\b", line)]
     return bool(problems) and all(allowed.search(line) for line in problems)
+
+
+# Builds and the live server get their own TMPDIR, so that the PostgreSQL clusters the examples
+# start (in tempfile.mkdtemp()) are recognisably ours: a build killed mid-way (timeout, or the
+# live server stopped) leaves its cluster running, and stop_stray_postgres() ends exactly those.
+TMPDIR: Path | None = None
+
+
+def use_tmpdir(folder: Path) -> None:
+    global TMPDIR
+    folder.mkdir(parents=True, exist_ok=True)
+    for level in (folder.parent, folder):
+        os.chmod(level, 0o755)  # the cluster runs as its own user and must reach its data folder
+    TMPDIR = folder
+
+
+def build_env() -> dict[str, str]:
+    return {**os.environ, "TMPDIR": str(TMPDIR)} if TMPDIR else dict(os.environ)
+
+
+def stop_stray_postgres() -> None:
+    """Fast-shutdown the example clusters still running under our TMPDIR, by their postmaster pid."""
+    if TMPDIR is None:
+        return
+    for pid_file in TMPDIR.glob("handbook-pg-*/data/postmaster.pid"):
+        try:
+            pid = int(pid_file.read_text().split()[0])
+            os.kill(pid, signal.SIGINT)
+        except (OSError, ValueError, IndexError):
+            continue
+        log(f"stopped a PostgreSQL cluster a killed build left running (pid {pid})")
+        wait_for(lambda: not pid_file.exists(), 30, step=0.2)
 
 
 def fresh(*folders: Path) -> None:
@@ -294,8 +328,8 @@ def fetch(url: str) -> str | None:
     try:
         with LOCAL.open(url, timeout=5) as response:
             return response.read().decode("utf-8", "replace")
-    except (OSError, urllib.error.URLError):
-        return None
+    except (OSError, urllib.error.URLError, http.client.HTTPException):
+        return None  # not serving yet, or the file changed while it was being sent
 
 
 def wait_for(predicate, timeout: float, step: float = 0.05):
@@ -405,70 +439,82 @@ def stale_sidebars(site: Path, title: str) -> tuple[int, int]:
 
 
 def bench_handbook(report: Report, work: Path, repeat: int, timeout: float) -> Path | None:
-    """Figures A1-A3 (timings); returns a pristine built site for the size figures."""
+    """Figures A1-A4; returns a pristine built site for the size figures (A5, A6)."""
     handbook = Handbook(work, timeout)
     handbook.prepare()
-    cached = Figure("cold build, examples cached", "s")
-    empty = Figure("cold build, empty examples cache", "s")
-    examples_cost = Figure("time the examples add to a cold build", "s",
-                           note="empty minus cached, per repetition")
-    examples_run = Figure("examples run by an empty-cache build", "count",
-                          note="example-cache entries the build wrote")
-    prose = Figure("incremental rebuild, one page's prose edited", "s", note=PROSE_PAGE)
-    added = Figure("incremental rebuild, one page added to a toctree", "s", note=NEW_PAGE)
-    stale = Figure("pages whose sidebar lacks the new page", "count")
-    report.handbook += [cached, empty, examples_cost, examples_run, prose, added, stale]
+    figures = {
+        "cached": Figure("cold build, examples cached", "s"),
+        "empty": Figure("cold build, empty examples cache", "s"),
+        "examples_cost": Figure("time the examples add to a cold build", "s",
+                                note="empty minus cached, per repetition"),
+        "examples_run": Figure("examples run by an empty-cache build", "count",
+                               note="example-cache entries the build wrote"),
+        "prose": Figure("incremental rebuild, one page's prose edited", "s", note=PROSE_PAGE),
+        "added": Figure("incremental rebuild, one page added to a toctree", "s", note=NEW_PAGE),
+        "stale": Figure("pages whose sidebar lacks the new page", "count"),
+    }
+    report.handbook += figures.values()
 
     log("handbook: warm-up build (empty examples cache; fills the cache and the OS caches, not reported)")
     warm, warm_folder = handbook.build("warm-up", with_cache=None)
     if not warm.ok:
-        for figure in report.handbook:
+        for figure in figures.values():
             figure.fail(warm.log)
+        report.not_measured.append("make livehtml latency: the warm-up build of the handbook failed")
         return None
     cache = work / "examples-cache"
     cache.mkdir()
-    shutil.copytree(warm_folder / "doctrees" / EXAMPLES_CACHE, cache, dirs_exist_ok=True)
+    if (warm_folder / "doctrees" / EXAMPLES_CACHE).is_dir():
+        shutil.copytree(warm_folder / "doctrees" / EXAMPLES_CACHE, cache, dirs_exist_ok=True)
     fresh(warm_folder)
 
     site = None
     for rep in range(1, repeat + 1):
         log(f"handbook: repetition {rep}/{repeat}")
-        build, folder = handbook.build(f"cached-{rep}", with_cache=cache)
-        record(cached, build)
-        if build.ok:
-            handbook.edit(PROSE_PAGE, lambda text: text + "\nThe build benchmark appended this sentence.\n")
-            record(prose, handbook.rebuild(folder, f"prose-edit-{rep}"))
-            handbook.add_page()
-            build_added = handbook.rebuild(folder, f"page-added-{rep}")
-            record(added, build_added)
-            if build_added.ok:
-                pages, lacking = stale_sidebars(folder / "html", NEW_PAGE_TITLE)
-                stale.samples.append(lacking)
-                stale.note = f"of {pages} pages with a sidebar"
-            handbook.restore()
-        fresh(folder)
-
-        build_empty, folder = handbook.build(f"empty-{rep}", with_cache=None)
-        record(empty, build_empty)
-        if build_empty.ok:
-            examples_run.samples.append(len(list((folder / "doctrees" / EXAMPLES_CACHE).glob("*.json"))))
-            if build.ok:
-                examples_cost.samples.append(build_empty.seconds - build.seconds)
+        cached = cold_and_incremental_builds(handbook, figures, cache, rep)
+        empty, folder = handbook.build(f"empty-{rep}", with_cache=None)
+        record(figures["empty"], empty)
+        if empty.ok:
+            figures["examples_run"].samples.append(len(list((folder / "doctrees" / EXAMPLES_CACHE).glob("*.json"))))
+            if cached.ok:
+                figures["examples_cost"].samples.append(empty.seconds - cached.seconds)
             if site is not None:
                 fresh(site.parent)
             site = folder / "html"  # the newest pristine build, for the size figures
         else:
             fresh(folder)
 
-    fresh_check = Figure("sidebars fresh after adding a page", "count", list(stale.samples),
-                         note=("yes" if stale.samples and not any(stale.samples) else "no")
-                         + f" (pages lacking it, {stale.note})")
-    if not stale.samples:
-        fresh_check.status = "not measured: the page-added build failed"
-    report.checks.append(fresh_check)
-
+    report.checks.append(sidebar_check(figures["stale"]))
     bench_livehtml(report, handbook, cache, repeat, timeout)
     return site
+
+
+def cold_and_incremental_builds(handbook: Handbook, figures: dict[str, Figure], cache: Path, rep: int) -> Build:
+    """A cold build with the examples cached, then the two incremental rebuilds on top of it."""
+    cached, folder = handbook.build(f"cached-{rep}", with_cache=cache)
+    record(figures["cached"], cached)
+    if cached.ok:
+        handbook.edit(PROSE_PAGE, lambda text: text + "\nThe build benchmark appended this sentence.\n")
+        record(figures["prose"], handbook.rebuild(folder, f"prose-edit-{rep}"))
+        handbook.add_page()
+        added = handbook.rebuild(folder, f"page-added-{rep}")
+        record(figures["added"], added)
+        if added.ok:
+            sidebar_pages, lacking = stale_sidebars(folder / "html", NEW_PAGE_TITLE)
+            figures["stale"].samples.append(lacking)
+            figures["stale"].note = f"of {sidebar_pages} pages with a sidebar"
+        handbook.restore()
+    fresh(folder)
+    return cached
+
+
+def sidebar_check(stale: Figure) -> Figure:
+    check = Figure("sidebars fresh after adding a page", "count", list(stale.samples),
+                   note=("yes" if stale.samples and not any(stale.samples) else "no")
+                   + f": pages lacking the new page, {stale.note}, in each repetition")
+    if not stale.samples:
+        check.status = "not measured: the page-added build failed"
+    return check
 
 
 def record(figure: Figure, build: Build) -> None:
@@ -507,24 +553,32 @@ def bench_livehtml(report: Report, handbook: Handbook, cache: Path, edits: int, 
     with log_path.open("w", encoding="utf-8") as output:
         started = time.perf_counter()
         server = subprocess.Popen(command, cwd=handbook.src, stdout=output, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+                                  start_new_session=True, env={**build_env(), "PYTHONUNBUFFERED": "1"})
         try:
             if not wait_for(lambda: fetch(url), timeout, step=0.5):
                 first_serve.fail(log_path)
                 latency.fail(log_path)
                 return
             first_serve.samples.append(time.perf_counter() - started)
-            time.sleep(2)  # let the server settle after its first build
             for number in range(1, edits + 1):
+                # Each edit starts from an idle server: the previous build has finished.
+                wait_for(lambda: finished_builds(log_path) >= number, timeout, step=0.2)
+                time.sleep(1)
                 seconds = timed_edit(handbook.src / PROSE_PAGE, url, timeout)
                 if seconds is None:
                     latency.fail(log_path)
                     break
                 latency.samples.append(seconds)
                 log(f"  livehtml edit {number}: {seconds:.2f} s")
-                time.sleep(2)
+            wait_for(lambda: finished_builds(log_path) > edits, timeout, step=0.2)
         finally:
             stop(server)
+            stop_stray_postgres()
+
+
+def finished_builds(log_path: Path) -> int:
+    """Builds that sphinx-autobuild has seen exit: it says "Serving on" after each one."""
+    return log_path.read_text(encoding="utf-8", errors="replace").count("Serving on http")
 
 
 def timed_edit(page: Path, url: str, timeout: float) -> float | None:
@@ -855,6 +909,12 @@ class HandbookGenerator:
             pages.append(GeneratedPage(docname, title, f"gen-{name}", topic, tags))
         return pages
 
+    def docnames(self) -> list[str]:
+        """Every source page, whose HTML the average page size is taken over."""
+        fixed = ["index", "glossary", "tags/index", "handbook-health"]
+        fixed += [f"{slug}/index" for slug, _, _ in SECTIONS] + [f"{slug}/in-depth/index" for slug, _, _ in SECTIONS]
+        return fixed + [page.docname for page in self.pages]
+
     def write(self) -> None:
         self._file("index.md", self._root())
         self._file("glossary.md", self._glossary())
@@ -981,11 +1041,29 @@ def generate(work: Path, pages: int, vocabulary: list[str], support: list[str]) 
 
 def bench_generated(report: Report, work: Path, pages: int, repeat: int, stock_max: int,
                     timeout: float, support: list[str]) -> None:
+    """Figures B for one size: the variants built in turn, ``repeat`` times."""
     src, generator = generate(work, pages, handbook_vocabulary(ROOT / "conf.py"), support)
     words = statistics.mean(generator.words)
     report.meta.setdefault("generated_prose_words_per_content_page", {})[pages] = round(words)
     log(f"generated {pages} pages ({len(generator.pages)} content pages of {words:.0f} prose words on "
         f"average) in {src}; {repeat} repetition(s)")
+    results = site_results(pages, stock_max)
+    for rep in range(1, repeat + 1):
+        times = {}
+        for result in results.values():
+            if not result.full.status.startswith("skipped"):
+                seconds = build_variant(result, src, generator, work / f"generated-{pages}" / result.variant,
+                                        rep, timeout)
+                if seconds is not None:
+                    times[result.variant] = seconds
+        if "basic" in times:
+            for name, seconds in times.items():
+                results[name].vs_basic.samples.append(seconds / times["basic"])
+    report.generated += results.values()
+    fresh(src.parent)
+
+
+def site_results(pages: int, stock_max: int) -> dict[str, SiteResult]:
     results = {name: SiteResult(pages, name, Figure(f"{pages} pages, {name}: full build", "s"),
                                 Figure(f"{pages} pages, {name}: x basic", "x"))
                for name in VARIANTS}
@@ -995,44 +1073,31 @@ def bench_generated(report: Report, work: Path, pages: int, repeat: int, stock_m
         results[name].site_size = Figure(f"{pages} pages, {name}: site size (du -sb)", "bytes")
     if pages > stock_max:
         results["stock"].full.status = results["stock"].vs_basic.status = "skipped (quadratic; --stock-max-pages)"
-
-    edited = src / (generator.pages[0].docname + ".md")
-    for rep in range(1, repeat + 1):
-        times = {}
-        for name, extra in VARIANTS.items():
-            if name == "stock" and pages > stock_max:
-                continue
-            result = results[name]
-            folder = work / f"generated-{pages}" / name
-            fresh(folder)
-            allowed = BASIC_WARNINGS if name == "basic" else None
-            build = sphinx_build(src, folder / "html", folder / "doctrees", f"gen{pages}-{name}-{rep}",
-                                 timeout, list(extra), allowed)
-            record(result.full, build)
-            if build.ok:
-                times[name] = build.seconds
-                if result.incremental:
-                    measure_site(result, folder / "html", generator)
-                    original = edited.read_text(encoding="utf-8")
-                    append(edited, "\nThe build benchmark appended this sentence.\n")
-                    record(result.incremental, sphinx_build(src, folder / "html", folder / "doctrees",
-                                                            f"gen{pages}-{name}-incremental-{rep}", timeout,
-                                                            list(extra), allowed))
-                    edited.write_text(original, encoding="utf-8")
-            fresh(folder)
-        for name, seconds in times.items():
-            if "basic" in times:
-                results[name].vs_basic.samples.append(seconds / times["basic"])
-    report.generated += results.values()
-    fresh(src.parent)
+    return results
 
 
-def measure_site(result: SiteResult, site: Path, generator: HandbookGenerator) -> None:
-    docnames = ["index", "glossary", "tags/index", "handbook-health"] + [p.docname for p in generator.pages]
-    docnames += [f"{slug}/index" for slug, _, _ in SECTIONS] + [f"{slug}/in-depth/index" for slug, _, _ in SECTIONS]
-    sizes = [(site / f"{doc}.html").stat().st_size for doc in docnames]
-    result.page_html.samples.append(statistics.mean(sizes))
-    result.site_size.samples.append(directory_bytes(site))
+def build_variant(result: SiteResult, src: Path, generator: HandbookGenerator, folder: Path, rep: int,
+                  timeout: float) -> float | None:
+    """A full build of one variant (then, for the variants that report them, its sizes and an
+    incremental rebuild after a prose edit); returns the full build's seconds if it succeeded."""
+    extra = VARIANTS[result.variant]
+    allowed = BASIC_WARNINGS if result.variant == "basic" else None
+    name = f"gen{result.pages}-{result.variant}"
+    fresh(folder)
+    full = sphinx_build(src, folder / "html", folder / "doctrees", f"{name}-{rep}", timeout, extra, allowed)
+    record(result.full, full)
+    if full.ok and result.incremental:
+        sizes = [(folder / "html" / f"{doc}.html").stat().st_size for doc in generator.docnames()]
+        result.page_html.samples.append(statistics.mean(sizes))
+        result.site_size.samples.append(directory_bytes(folder / "html"))
+        edited = src / (generator.pages[0].docname + ".md")
+        original = edited.read_text(encoding="utf-8")
+        append(edited, "\nThe build benchmark appended this sentence.\n")
+        record(result.incremental, sphinx_build(src, folder / "html", folder / "doctrees",
+                                                f"{name}-incremental-{rep}", timeout, extra, allowed))
+        edited.write_text(original, encoding="utf-8")
+    fresh(folder)
+    return full.seconds if full.ok else None
 
 
 def scaling_checks(report: Report) -> Figure:
@@ -1069,7 +1134,8 @@ def profile_fast_build(work: Path, pages: int, timeout: float, support: list[str
     command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "sphinx", "-b", "html", *STRICT,
                "-d", str(folder / "doctrees"), str(src), str(folder / "html")]
     log(f"profiling the fast build of {pages} generated pages")
-    result = subprocess.run(command, cwd=src, capture_output=True, text=True, timeout=timeout * 3)
+    result = subprocess.run(command, cwd=src, capture_output=True, text=True, timeout=timeout * 3,
+                            env=build_env())
     if result.returncode != 0 or not profile.exists():
         fresh(src.parent)
         return f"profiled build failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
@@ -1109,12 +1175,13 @@ def spread_cell(figure: Figure | None) -> str:
     return f"{show(low, figure.unit)} - {show(high, figure.unit)}"
 
 
-def table(headers: list[str], rows: list[list[str]]) -> str:
+def table(headers: list[str], rows: list[list[str]], align: str) -> str:
+    """Plain-text columns; ``align`` has one letter per column, l(eft) or r(ight)."""
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells):
-        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+        return "  ".join(str(c).rjust(w) if a == "r" else str(c).ljust(w)
+                         for c, w, a in zip(cells, widths, align)).rstrip()
 
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, rows)])
 
@@ -1124,12 +1191,12 @@ def render(report: Report) -> str:
     parts.append("A. The real handbook (-W --keep-going -n -j 1)")
     parts.append(table(["figure", "median", "min - max", "n", "note"],
                        [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.note]
-                        for f in report.handbook]))
+                        for f in report.handbook], "lrrrl"))
     if report.weight:
         parts += ["", f"First visit to {TYPICAL_PAGE} (no cache)"]
         parts.append(table(["type", "files", "raw", "gzip -6"],
                            [[r.kind, str(len(r.files)), show(r.raw, "bytes"), show(r.gzip, "bytes")]
-                            for r in report.weight]))
+                            for r in report.weight], "lrrr"))
         parts += [f"  {note}" for note in report.weight_notes]
     if report.generated:
         parts += ["", "B. Generated handbooks (-j 1; x basic = time / basic theme's time in the same repetition)"]
@@ -1140,12 +1207,12 @@ def render(report: Report) -> str:
                          median_cell(r.vs_basic), median_cell(r.incremental), spread_cell(r.incremental),
                          median_cell(r.page_html), median_cell(r.site_size)])
         parts.append(table(["pages", "build", "full build", "min - max", "n", "x basic", "incremental",
-                            "min - max", "avg page HTML", "site size"], rows))
+                            "min - max", "avg page HTML", "site size"], rows, "llrrrrrrrr"))
     if report.checks:
         parts += ["", "Checks"]
         parts.append(table(["check", "answer", "values"],
                            [[c.name, c.status or c.note, ", ".join(show(v, c.unit) for v in c.samples)]
-                            for c in report.checks]))
+                            for c in report.checks], "lll"))
     if report.not_measured:
         parts += ["", "Not measured"] + [f"  - {item}" for item in report.not_measured]
     return "\n".join(parts)
@@ -1184,6 +1251,25 @@ def repeats(args: argparse.Namespace, pages: int | None) -> int:
     return 3 if pages is None or pages <= 500 else 1
 
 
+def run_benchmarks(args: argparse.Namespace, report: Report, work: Path) -> None:
+    support = project_files(ROOT)
+    if not args.skip_handbook:
+        site = bench_handbook(report, work, repeats(args, None), args.timeout)
+        if site is not None:
+            bench_page_weight(report, site, args.timeout)
+        else:
+            report.not_measured.append("page weight and search sizes: no successful build of the handbook")
+        report.save()
+    for pages in args.sizes:
+        bench_generated(report, work, pages, repeats(args, pages), args.stock_max_pages, args.timeout, support)
+        report.save()
+    within = scaling_checks(report)
+    profile_pages = args.profile or (500 if within.note.startswith("no") else None)
+    if profile_pages:
+        report.meta["profile"] = profile_fast_build(work, profile_pages, args.timeout, support)
+        report.meta["profile_pages"] = profile_pages
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     fresh(LOGS)
@@ -1194,24 +1280,13 @@ def main(argv: list[str] | None = None) -> int:
         "args": {k: v for k, v in vars(args).items()},
         "command": STRICT,
     })
-    support = project_files(ROOT)
     with tempfile.TemporaryDirectory(prefix="handbook-bench-") as scratch:
         work = Path(scratch)
-        if not args.skip_handbook:
-            site = bench_handbook(report, work, repeats(args, None), args.timeout)
-            if site is not None:
-                bench_page_weight(report, site, args.timeout)
-            else:
-                report.not_measured.append("page weight and search sizes: no successful build of the handbook")
-            report.save()
-        for pages in args.sizes:
-            bench_generated(report, work, pages, repeats(args, pages), args.stock_max_pages, args.timeout, support)
-            report.save()
-        within = scaling_checks(report)
-        profile_pages = args.profile or (500 if within.note.startswith("no") else None)
-        if profile_pages:
-            report.meta["profile"] = profile_fast_build(work, profile_pages, args.timeout, support)
-            report.meta["profile_pages"] = profile_pages
+        use_tmpdir(work / "tmp")
+        try:
+            run_benchmarks(args, report, work)
+        finally:
+            stop_stray_postgres()
     report.meta["load_average_at_end"] = os.getloadavg()
     path = report.save()
     print(render(report))

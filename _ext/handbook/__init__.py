@@ -11,6 +11,7 @@ One module per feature, each with a ``setup_*`` function called from :func:`setu
 * :mod:`handbook.health` flags stale pages and renders the "Handbook health" report.
 * :mod:`handbook.llms` writes ``llms.txt`` and ``llms-full.txt``.
 * :mod:`handbook.navigation` renders Furo's sidebar at linear cost and keeps it fresh.
+* :mod:`handbook.assets` loads sphinx-design's assets only on pages that use it.
 
 Warnings are typed ``handbook.<feature>`` so that ``-W`` fails the build on them and a
 narrow ``suppress_warnings`` entry can silence one feature if ever needed.
@@ -18,13 +19,14 @@ narrow ``suppress_warnings`` entry can silence one feature if ever needed.
 
 from sphinx.application import Sphinx
 
+from .assets import setup_assets
 from .examples import setup_examples
 from .frontmatter import setup_frontmatter
 from .health import setup_health
 from .knowledge import setup_knowledge
 from .llms import setup_llms
-from .search import setup_search
 from .navigation import setup_navigation
+from .search import setup_search
 
 __version__ = "0.1.0"
 
@@ -37,6 +39,7 @@ def setup(app: Sphinx) -> dict:
     setup_llms(app)
     setup_search(app)
     setup_navigation(app)
+    setup_assets(app)
     return {
         "version": __version__,
         # Bump when the shape of data pickled into the environment changes.

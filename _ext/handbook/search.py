@@ -19,8 +19,8 @@ extra step. What is indexed:
   metadata; ``_templates/search.html`` sets how much a match in each counts (``metaWeights``).
 
 ``_templates/search.html`` replaces Sphinx's search page: it loads Pagefind's search API from
-``_pagefind/pagefind.js`` and lists the results (title, excerpt, matching sections) in the
-markup Sphinx's search used. It ranks every page that contains any of the query words, pages
+``_pagefind/pagefind.js`` and lists the results (title and excerpt) in the markup Sphinx's
+search used. It ranks every page that contains any of the query words, pages
 with all of them first, instead of Pagefind's default of only pages with every word (the rule
 that made Sphinx's search miss), and it ignores stop words. Pagefind's ready-made UI
 (``pagefind-ui.js``, also in the bundle) is not used: it adds 134 KB before the first result.
@@ -78,7 +78,7 @@ def _warn(message: str) -> None:
 
 def index_site(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: index the HTML output with Pagefind (HTML builders, successful builds)."""
-    if exception is not None or app.builder.name not in BUILDERS:
+    if exception is not None or app.builder.name not in BUILDERS or not app.config.handbook_search_index:
         return
     outdir = Path(app.outdir)
     bundle = outdir / BUNDLE_DIR
@@ -109,6 +109,9 @@ def index_site(app: Sphinx, exception: Exception | None) -> None:
 
 
 def setup_search(app: Sphinx) -> None:
+    # Indexing adds about a second to every build, incremental ones included; a preview server
+    # may pass -D handbook_search_index=0 and keep the index of the last full build.
+    app.add_config_value("handbook_search_index", True, "", types=[bool])
     # After the other build-finished handlers (llms.txt, sitemap): they write no HTML pages,
     # but indexing last means it sees the finished site.
     app.connect("build-finished", index_site, priority=900)
