@@ -154,12 +154,15 @@ class SiteResult:
     variant: str
     full: Figure
     vs_basic: Figure
+    pagefind: Figure  # the part of the full build spent in Pagefind
+    vs_basic_without_pagefind: Figure
     incremental: Figure | None = None
     page_html: Figure | None = None
     site_size: Figure | None = None
 
     def figures(self) -> list[Figure]:
-        return [f for f in (self.full, self.vs_basic, self.incremental, self.page_html, self.site_size) if f]
+        return [f for f in (self.full, self.vs_basic, self.pagefind, self.vs_basic_without_pagefind,
+                            self.incremental, self.page_html, self.site_size) if f]
 
 
 @dataclass
@@ -199,6 +202,10 @@ class Build:
     seconds: float
     ok: bool
     log: Path
+    pagefind: float | None = None  # seconds the build spent in Pagefind, as the build reports it
+
+
+PAGEFIND_LINE = re.compile(r"Pagefind indexed \d+ pages in ([\d.]+) s")
 
 
 def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float,
@@ -226,7 +233,8 @@ def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float
     log_path.write_text(f"$ {' '.join(command)}\nexit: {returncode}, {seconds:.2f} s\n\n{output}",
                         encoding="utf-8")
     log(f"  {name}: {seconds:.1f} s" + ("" if ok else f"  FAILED (exit {returncode}, {log_path})"))
-    return Build(seconds, ok, log_path)
+    pagefind = PAGEFIND_LINE.search(output)
+    return Build(seconds, ok, log_path, float(pagefind.group(1)) if pagefind else None)
 
 
 def _only_allowed_warnings(output: str, allowed: re.Pattern) -> bool:
@@ -741,13 +749,12 @@ def bench_page_weight(report: Report, site: Path, timeout: float) -> None:
 
     mermaid = Figure(f"Mermaid files loaded by {DIAGRAM_PAGE}, raw", "bytes")
     mermaid_gz = Figure(f"Mermaid files loaded by {DIAGRAM_PAGE}, gzip -6", "bytes")
-    try:
-        seen = browser_requests(site, [TYPICAL_PAGE, DIAGRAM_PAGE], timeout) if CHROMIUM.exists() else None
-    except Exception as exc:  # a browser that cannot start must not lose the other figures
-        seen = None
-        reason = f"headless Chromium failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
-    else:
-        reason = f"needs Chromium at {CHROMIUM} (HANDBOOK_CHROMIUM) and Playwright"
+    seen, reason = None, f"needs Chromium at {CHROMIUM} (HANDBOOK_CHROMIUM) and Playwright"
+    if CHROMIUM.exists():
+        try:
+            seen = browser_requests(site, [TYPICAL_PAGE, DIAGRAM_PAGE], timeout)
+        except Exception as exc:  # a browser that cannot start must not lose the other figures
+            reason = f"headless Chromium failed: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
     if seen is None:
         for figure in (mermaid, mermaid_gz):
             figure.status = f"not measured: {reason}"
@@ -1049,37 +1056,51 @@ def bench_generated(report: Report, work: Path, pages: int, repeat: int, stock_m
         f"average) in {src}; {repeat} repetition(s)")
     results = site_results(pages, stock_max)
     for rep in range(1, repeat + 1):
-        times = {}
+        builds = {}
         for result in results.values():
             if not result.full.status.startswith("skipped"):
-                seconds = build_variant(result, src, generator, work / f"generated-{pages}" / result.variant,
-                                        rep, timeout)
-                if seconds is not None:
-                    times[result.variant] = seconds
-        if "basic" in times:
-            for name, seconds in times.items():
-                results[name].vs_basic.samples.append(seconds / times["basic"])
+                build = build_variant(result, src, generator, work / f"generated-{pages}" / result.variant,
+                                      rep, timeout)
+                if build.ok:
+                    builds[result.variant] = build
+        record_ratios(results, builds)
     report.generated += results.values()
     fresh(src.parent)
 
 
+def record_ratios(results: dict[str, SiteResult], builds: dict[str, Build]) -> None:
+    """Each variant's time over the basic theme's, within one repetition, with and without Pagefind."""
+    basic = builds.get("basic")
+    for name, build in builds.items():
+        if build.pagefind is not None:
+            results[name].pagefind.samples.append(build.pagefind)
+        if basic is None:
+            continue
+        results[name].vs_basic.samples.append(build.seconds / basic.seconds)
+        if build.pagefind is not None and basic.pagefind is not None:
+            results[name].vs_basic_without_pagefind.samples.append(
+                (build.seconds - build.pagefind) / (basic.seconds - basic.pagefind))
+
+
 def site_results(pages: int, stock_max: int) -> dict[str, SiteResult]:
     results = {name: SiteResult(pages, name, Figure(f"{pages} pages, {name}: full build", "s"),
-                                Figure(f"{pages} pages, {name}: x basic", "x"))
+                                Figure(f"{pages} pages, {name}: x basic", "x"),
+                                Figure(f"{pages} pages, {name}: of which Pagefind", "s"),
+                                Figure(f"{pages} pages, {name}: x basic, both without Pagefind", "x"))
                for name in VARIANTS}
     for name in ("fast", "basic"):
         results[name].incremental = Figure(f"{pages} pages, {name}: incremental rebuild", "s")
         results[name].page_html = Figure(f"{pages} pages, {name}: average page HTML", "bytes")
         results[name].site_size = Figure(f"{pages} pages, {name}: site size (du -sb)", "bytes")
     if pages > stock_max:
-        results["stock"].full.status = results["stock"].vs_basic.status = "skipped (quadratic; --stock-max-pages)"
+        results["stock"].full.status = "skipped (quadratic; --stock-max-pages)"
     return results
 
 
 def build_variant(result: SiteResult, src: Path, generator: HandbookGenerator, folder: Path, rep: int,
-                  timeout: float) -> float | None:
+                  timeout: float) -> Build:
     """A full build of one variant (then, for the variants that report them, its sizes and an
-    incremental rebuild after a prose edit); returns the full build's seconds if it succeeded."""
+    incremental rebuild after a prose edit); returns the full build."""
     extra = VARIANTS[result.variant]
     allowed = BASIC_WARNINGS if result.variant == "basic" else None
     name = f"gen{result.pages}-{result.variant}"
@@ -1097,26 +1118,35 @@ def build_variant(result: SiteResult, src: Path, generator: HandbookGenerator, f
                                                 f"{name}-incremental-{rep}", timeout, extra, allowed))
         edited.write_text(original, encoding="utf-8")
     fresh(folder)
-    return full.seconds if full.ok else None
+    return full
 
 
 def scaling_checks(report: Report) -> Figure:
-    """The two scaling questions; returns the first (is the fast build within the limit at 1000)."""
-    ratio = {r.pages: r.vs_basic.median for r in report.generated if r.variant == "fast"}
+    """The scaling questions; returns the first (is the fast build within the limit at 1000)."""
+    fast = {r.pages: r for r in report.generated if r.variant == "fast"}
+
+    def ratio(pages: int, without_pagefind: bool = False) -> float | None:
+        result = fast.get(pages)
+        if result is None:
+            return None
+        return (result.vs_basic_without_pagefind if without_pagefind else result.vs_basic).median
+
     within = Figure(f"fast build within {FAST_VS_BASIC_LIMIT}x basic at 1000 pages", "x")
-    if ratio.get(1000) is not None:
-        within.samples.append(ratio[1000])
-        within.note = "yes" if ratio[1000] <= FAST_VS_BASIC_LIMIT else "no"
-    else:
-        within.status = "not measured: 1000 not in --sizes (or its builds failed)"
+    within_core = Figure("the same, both builds without their Pagefind time", "x")
+    for figure, value in ((within, ratio(1000)), (within_core, ratio(1000, without_pagefind=True))):
+        if value is None:
+            figure.status = "not measured: 1000 not in --sizes (or its builds failed)"
+        else:
+            figure.samples.append(value)
+            figure.note = "yes" if value <= FAST_VS_BASIC_LIMIT else "no"
+
     flat = Figure("fast/basic ratio at 2000 not larger than at 1000", "x")
-    if ratio.get(1000) is not None and ratio.get(2000) is not None:
-        flat.samples = [ratio[1000], ratio[2000]]
-        flat.note = "yes" if ratio[2000] <= ratio[1000] else "no"
-        flat.note += f" (1000: {ratio[1000]:.2f}x, 2000: {ratio[2000]:.2f}x)"
+    if ratio(1000) is not None and ratio(2000) is not None:
+        flat.samples = [ratio(1000), ratio(2000)]
+        flat.note = ("yes" if ratio(2000) <= ratio(1000) else "no") + " (values: at 1000, at 2000 pages)"
     else:
         flat.status = "not measured: needs 1000 and 2000 in --sizes"
-    report.checks += [within, flat]
+    report.checks += [within, within_core, flat]
     return within
 
 
@@ -1140,7 +1170,10 @@ def profile_fast_build(work: Path, pages: int, timeout: float, support: list[str
         fresh(src.parent)
         return f"profiled build failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
     stream = io.StringIO()
-    pstats.Stats(str(profile), stream=stream).sort_stats("cumulative").print_stats(15)
+    stats = pstats.Stats(str(profile), stream=stream).sort_stats("cumulative")
+    stats.print_stats(15)
+    stream.write("The same, only the handbook extension's and Furo's functions:\n")
+    stats.print_stats(r"_ext/handbook/|/furo/", 15)
     fresh(src.parent)
     return stream.getvalue()
 
@@ -1175,6 +1208,18 @@ def spread_cell(figure: Figure | None) -> str:
     return f"{show(low, figure.unit)} - {show(high, figure.unit)}"
 
 
+def cell(figure: Figure | None) -> str:
+    """'median [min - max]' in one cell, or why there is no value."""
+    if figure is None:
+        return ""
+    if not figure.samples:
+        return figure.status
+    text = median_cell(figure)
+    if len(figure.samples) > 1:
+        text += f" [{spread_cell(figure)}]"
+    return text
+
+
 def table(headers: list[str], rows: list[list[str]], align: str) -> str:
     """Plain-text columns; ``align`` has one letter per column, l(eft) or r(ight)."""
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
@@ -1199,15 +1244,14 @@ def render(report: Report) -> str:
                             for r in report.weight], "lrrr"))
         parts += [f"  {note}" for note in report.weight_notes]
     if report.generated:
-        parts += ["", "B. Generated handbooks (-j 1; x basic = time / basic theme's time in the same repetition)"]
-        rows = []
-        for r in report.generated:
-            full = median_cell(r.full)
-            rows.append([str(r.pages), r.variant, full, spread_cell(r.full), str(len(r.full.samples)),
-                         median_cell(r.vs_basic), median_cell(r.incremental), spread_cell(r.incremental),
-                         median_cell(r.page_html), median_cell(r.site_size)])
-        parts.append(table(["pages", "build", "full build", "min - max", "n", "x basic", "incremental",
-                            "min - max", "avg page HTML", "site size"], rows, "llrrrrrrrr"))
+        parts += ["", "B. Generated handbooks (-W --keep-going -n -j 1); each cell: median [min - max]",
+                  "   x basic: the build's time over the basic theme's in the same repetition; "
+                  "Pagefind: the part of the full build it reports spending in Pagefind"]
+        rows = [[str(r.pages), r.variant, str(len(r.full.samples)), cell(r.full), cell(r.vs_basic),
+                 cell(r.pagefind), cell(r.vs_basic_without_pagefind), cell(r.incremental),
+                 cell(r.page_html), cell(r.site_size)] for r in report.generated]
+        parts.append(table(["pages", "build", "n", "full build", "x basic", "Pagefind", "x basic w/o Pagefind",
+                            "incremental", "avg page HTML", "site size"], rows, "llrrrrrrrr"))
     if report.checks:
         parts += ["", "Checks"]
         parts.append(table(["check", "answer", "values"],
@@ -1292,7 +1336,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(report))
     if "profile" in report.meta:
         print(f"\ncProfile of the fast build, {report.meta['profile_pages']} generated pages "
-              "(top 15, cumulative):\n")
+              f"(top 15, cumulative; {OUT.relative_to(ROOT)}/profile-fast-{report.meta['profile_pages']}.prof):\n")
         print(report.meta["profile"])
     print(f"\nJSON: {path.relative_to(ROOT)}; build logs: {LOGS.relative_to(ROOT)}/")
     failed = any(f.status == "failed" for f in report.handbook + [x for r in report.generated for x in r.figures()])
