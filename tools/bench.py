@@ -167,6 +167,8 @@ class SiteResult:
 
 @dataclass
 class Report:
+    """Everything one invocation measured, as printed and as written to bench.json."""
+
     meta: dict
     handbook: list[Figure] = field(default_factory=list)
     weight: list[WeightRow] = field(default_factory=list)
@@ -199,6 +201,8 @@ class Report:
 
 @dataclass
 class Build:
+    """One sphinx-build process: wall-clock seconds from start to exit, and whether it succeeded."""
+
     seconds: float
     ok: bool
     log: Path
