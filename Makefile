@@ -13,6 +13,7 @@ BIN      := $(VENV)/bin
 SPHINX   := $(BIN)/sphinx-build
 RUNTIME  := $(VENV)/.installed-runtime
 DEV      := $(VENV)/.installed-dev
+NODE     := node_modules/.installed
 
 .DEFAULT_GOAL := html
 # Keep equal to mermaid_version in conf.py.
@@ -21,7 +22,7 @@ MERMAID_VERSION := 11.12.1
 # One doctree folder for every builder, so that examples run once and builds share the cache.
 BUILD = $(SPHINX) --jobs $(JOBS) $(SPHINXOPTS) -d $(BUILDDIR)/doctrees
 
-.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test bench new clean vendor-mermaid
+.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test report bench new clean vendor-mermaid
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -38,6 +39,13 @@ $(RUNTIME): requirements.txt | $(BIN)/python
 $(DEV): requirements-dev.txt $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	@touch $@
+
+# Node tools for the quality gates (Lighthouse, the Nu HTML checker), pinned in package-lock.json.
+# --ignore-scripts: vnu-jar's install script would download a Java; the tests use Debian's.
+$(NODE): package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the Lighthouse and HTML-checker tests will skip (.ci/run installs npm)"; fi
 
 html: $(RUNTIME)  ## Build the site into _build/html (strict: warnings are errors)
 	$(BUILD) -b html . $(BUILDDIR)/html
@@ -72,8 +80,16 @@ livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on ev
 linkcheck: $(RUNTIME)  ## Check every external link (needs a network)
 	$(BUILD) -b linkcheck . $(BUILDDIR)/linkcheck
 
-test: $(DEV)  ## Run the whole test suite (browser tests need /usr/bin/chromium)
+test: $(DEV) $(NODE)  ## Run the whole test suite (browser tests need /usr/bin/chromium, Java)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quality gates of the built site, then their figures as one table (tools/report.py).
+GATES := tests/test_accessibility.py tests/test_html_valid.py tests/test_lighthouse.py tests/test_links.py \
+	tests/test_privacy.py tests/test_search.py tests/test_reproducible.py tests/test_prose.py
+
+report: $(DEV) $(NODE)  ## Run the quality gates and print their figures (pages, violations, links, search...)
+	-$(BIN)/python -m pytest -q $(GATES) $(PYTEST_ARGS)
+	$(BIN)/python tools/report.py
 
 vendor-mermaid:  ## Refresh the Mermaid copy served from _static (needs npm)
 	rm -rf _static/vendor/mermaid && mkdir -p _static/vendor/mermaid

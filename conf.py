@@ -165,6 +165,9 @@ redirects = {
     "skills/postgres": "postgresql.html",  # the short name readers type
     "essays/caching": "nosql-caches.html",  # the caching essay's working title
 }
+# The stub each old name gets: sphinx-reredirects' default has no doctype, title or body (invalid
+# HTML, and a blank page when scripts and meta refresh are off); ours links to the new page.
+redirect_html_template_file = "_templates/redirect.html"
 
 # Mermaid diagrams, served from the site itself (a vendored copy from npm), never a CDN.
 mermaid_use_local = "vendor/mermaid/mermaid.esm.min.mjs"

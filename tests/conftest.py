@@ -3,6 +3,7 @@ rule that browser and server tests skip here but fail in CI (HANDBOOK_REQUIRE_AL
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
 CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
 STRICT = ["-W", "--keep-going", "-n"]
+REPORTS = Path(os.environ.get("HANDBOOK_REPORTS", ROOT / "_build" / "reports"))
 
 # Test projects load the handbook extension from the repository, wherever they are copied.
 sys.path.insert(0, str(ROOT / "_ext"))
@@ -32,6 +34,13 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("HANDBOOK_REQUIRE_ALL") == "1":
         pytest.fail(f"required in CI but unavailable: {reason}")
     pytest.skip(reason)
+
+
+def record_gate(gate: str, **figures) -> None:
+    """Keep a quality gate's figures (pages checked, violations, rates...) for `make report`,
+    which prints every gate's latest figures as one table (tools/report.py)."""
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / f"{gate}.json").write_text(json.dumps(figures, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def sphinx_build(srcdir: Path, outdir: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -89,24 +89,53 @@ def test_an_expectation_that_no_longer_holds_fails_the_build(project, tmp_path):
 
 def test_rebuilds_rerun_only_changed_example_chains(make_app, project):
     def build():
-        before = RUNNER.executed
+        before = RUNNER.executed, RUNNER.servers_started
         app = make_app("html", srcdir=project)
         app.build()
         warnings = app.warning.getvalue()
         app.cleanup()  # unregister nodes, so that the next app starts clean
         assert warnings == "", warnings
-        return RUNNER.executed - before
+        return RUNNER.executed - before[0], RUNNER.servers_started - before[1]
 
-    assert build() == 13, "a cold build runs every example once"
-    assert build() == 0, "an unchanged project reads no page and runs nothing"
+    assert build() == (13, 1), "a cold build runs every example once"
+    assert build() == (0, 0), "an unchanged project reads no page and runs nothing"
 
     postgres = project / "postgres.md"
     postgres.write_text(postgres.read_text().replace("Prose after the examples.", "Edited prose."))
-    assert build() == 0, "a prose edit re-reads the page but takes every result from the cache"
+    assert build() == (0, 0), "a prose edit re-reads the page, takes every result from the cache, starts no server"
 
     python = project / "python.md"
     python.write_text(python.read_text().replace('print(f"max=', 'print(f"maximum='))
-    assert build() == 3, "an edited example re-runs its chain: the block before it, itself, the one after"
+    assert build() == (3, 0), "an edited example re-runs its chain: the block before it, itself, the one after"
+
+    postgres.write_text(postgres.read_text().replace("ORDER BY", "ORDER  BY", 1))
+    runs, servers = build()
+    assert runs > 0 and servers == 1, "an edited PostgreSQL example needs the server again"
+
+
+def test_a_parallel_reader_that_needs_the_server_stops_it(project, tmp_path, monkeypatch, request):
+    """If a page's note says its results are cached but they are not, a parallel reader starts
+    a server of its own: the page is still right, and no server outlives the build."""
+    import psutil
+
+    scratch = Path(tempfile.mkdtemp(prefix="hb-", dir="/tmp"))
+    request.addfinalizer(lambda: shutil.rmtree(scratch, ignore_errors=True))
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    doctrees = tmp_path / "doctrees"
+    first = sphinx_build(project, tmp_path / "html", *STRICT, "-j", "2", "-d", str(doctrees))
+    assert first.returncode == 0, first.stderr
+    examples = lambda: [str(div) for div in soup(tmp_path / "html" / "postgres.html").select("div.handbook-example")]
+    expected = examples()
+    for cached in (doctrees / "handbook-examples").glob("*.json"):
+        cached.unlink()  # the notes stay, and now lie
+    for page in project.glob("*.md"):  # more than five pages to read: Sphinx reads them in parallel
+        page.write_text(page.read_text() + "\nEdited prose.\n")
+    second = sphinx_build(project, tmp_path / "html", *STRICT, "-j", "2", "-d", str(doctrees))
+    assert second.returncode == 0, second.stderr
+    assert len(expected) > 3 and examples() == expected
+    servers = [p.info["cmdline"] for p in psutil.process_iter(["name", "cmdline"])
+               if p.info["name"] == "postgres" and str(scratch) in " ".join(p.info["cmdline"] or [])]
+    assert servers == [], "the reader must stop the server it started"
 
 
 def test_parallel_build_works_and_matches_a_serial_build(project, tmp_path):

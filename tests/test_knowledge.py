@@ -58,6 +58,24 @@ def test_tags_are_links_to_generated_tag_pages_and_an_index(project, tmp_path):
     assert [a.get_text() for a in index.select("#tag-databases li a")] == ["Alpha", "Gamma"]
 
 
+def test_tag_pages_are_searchable_with_their_listing_weighted_low(project, tmp_path):
+    out = build(project, tmp_path / "out")
+    body = page(out, "tags/caching").select_one("[data-pagefind-body]")
+    assert body is not None and body.find("h1").get_text() == "Pages tagged “caching”"
+    assert body.select_one("ul.handbook-tag-pages")["data-pagefind-weight"] == "0.2"
+    assert body["data-pagefind-meta"].startswith("description:")
+
+
+def test_the_features_can_be_switched_off_for_the_benchmark(project, tmp_path):
+    """``-D handbook_knowledge=0``: what `make bench` builds to measure the features' cost."""
+    out = build(project, tmp_path / "out", "-D", "handbook_knowledge=0")
+    alpha = page(out, "alpha")
+    assert alpha.select(".handbook-neighbourhood") == [] and alpha.select(".handbook-page-tags") == []
+    assert not (out / "tags" / "caching.html").exists()
+    assert page(out, "health").select("table.handbook-health") == []
+    assert page(out, "gamma").select_one(".handbook-stale-notice") is None
+
+
 def test_health_report_flags_stale_and_unlinked_pages(project, tmp_path):
     out = build(project, tmp_path / "out")
     rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]

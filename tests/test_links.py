@@ -16,6 +16,9 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
+from conftest import record_gate
+from handbook.navigation import TREE_FILE
+
 # The canonical / link-preview base of a local build (conf.py's html_baseurl when neither
 # READTHEDOCS_CANONICAL_URL nor HANDBOOK_SITE_URL is set): `make livehtml`'s own address.
 LOCAL_BASE = "http://127.0.0.1:8000/"
@@ -94,11 +97,20 @@ def parse(site: Path) -> dict[str, Page]:
         name = path.relative_to(site).as_posix()
         if name.split("/")[0] in ASSET_FOLDERS:
             continue
-        collector = _Collector(name)
-        collector.feed(path.read_text(encoding="utf-8"))
-        collector.close()
-        pages[name] = collector.page
+        pages[name] = _parse_one(name, path)
+    # The sidebar's shared tree (handbook.navigation) is inserted into pages at any depth, with
+    # its links made relative to the page: they are written relative to the site's root.
+    tree = site / "_static" / TREE_FILE
+    if tree.is_file():
+        pages[TREE_FILE] = _parse_one(TREE_FILE, tree)
     return pages
+
+
+def _parse_one(name: str, path: Path) -> Page:
+    collector = _Collector(name)
+    collector.feed(path.read_text(encoding="utf-8"))
+    collector.close()
+    return collector.page
 
 
 def _is_external(url: str) -> bool:
@@ -113,6 +125,8 @@ def check_internal(site: Path, pages: dict[str, Page]) -> tuple[list[str], dict[
         for link in page.links:
             if _is_external(link.url) or link.url.split(":", 1)[0].lower() in IGNORED_SCHEMES:
                 continue
+            if name == TREE_FILE and link.url.startswith("#"):
+                continue  # the toggles' icon, from the sprite of whichever page the tree goes into
             counts["internal links"] += 1
             # Resolve as the browser does: against the page's own URL ("/" is the site root).
             resolved = urlsplit(urljoin("http://site/" + name, link.url))
@@ -217,7 +231,9 @@ def test_every_internal_link_and_fragment_resolves(site):
     pages = parse(site)
     problems, counts = check_internal(site, pages)
     print(f"\nlinks: {counts}")
+    record_gate("internal_links", **counts, broken=len(problems))
     assert not problems, _report(problems)
+    assert TREE_FILE in pages, "the sidebar's shared tree is checked too"
     # The check really ran over the handbook: pages, a sizeable number of links and fragments.
     assert counts["pages"] >= 60 and counts["internal links"] >= 5_000 and counts["fragments"] >= 1_000, counts
     assert {"genindex.html", "search.html", "index.html"} <= pages.keys()
@@ -226,6 +242,7 @@ def test_every_internal_link_and_fragment_resolves(site):
 def test_external_urls_are_well_formed_and_public(site):
     problems, counts = check_external(parse(site))
     print(f"\nexternal: {counts}")
+    record_gate("external_urls", **counts, problems=len(problems))
     assert not problems, _report(problems)
     assert counts["external links"] >= 300 and counts["own base (skipped)"] >= 60, counts
 
@@ -259,12 +276,16 @@ def test_the_checks_catch_a_broken_copy_of_the_build(site, tmp_path):
                 '<a href="https://[fe80::1]/">g</a>')
     page.write_text(html.replace("<article", injected + "<article", 1), encoding="utf-8")
     (broken / "_static" / "handbook.css").unlink()
+    tree = broken / "_static" / TREE_FILE
+    tree.write_text(tree.read_text(encoding="utf-8").replace('href="skills/kafka.html"', 'href="skills/kafka2.html"'),
+                    encoding="utf-8")
 
     pages = parse(broken)
     internal, _ = check_internal(broken, pages)
     external, _ = check_external(pages)
     for expected in ("no file essays/no-such-page.html", "no id 'no-such-section' in essays/resilience.html",
-                     "no id 'term-MVCCX' in glossary.html", "no file _static/missing.png"):
+                     "no id 'term-MVCCX' in glossary.html", "no file _static/missing.png",
+                     f"{TREE_FILE}:"):
         assert any(expected in problem for problem in internal), (expected, internal[:10])
     # A stylesheet every page links to is gone: every page reports it.
     assert sum("no file _static/handbook.css" in problem for problem in internal) >= 60

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from conftest import record_gate
+
 pytestmark = pytest.mark.browser
 
 # Folders of the build that hold assets, not pages.
@@ -65,6 +67,8 @@ def test_no_page_requests_anything_from_another_host(page, site, served_site):
     seen, requests = foreign_requests(page, served_site, [*names, "search.html?q=postgresql+index"])
     print(f"\nprivacy: {len(names)} pages loaded, {requests} requests, "
           f"{sum(map(len, seen.values()))} to another host")
+    record_gate("third_party_requests", pages=len(names) + 1, requests=requests,
+                to_other_hosts=sum(map(len, seen.values())))
     assert not seen, "\n".join(f"{name}: {url}" for name, urls in seen.items() for url in urls)
     assert requests > len(names) * 5  # stylesheets, scripts and icons were really requested
 

@@ -24,7 +24,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, record_gate
 
 WORDS = ROOT / ".codespell-words.txt"
 LINT_CONFIG = ROOT / ".pymarkdown.json"
@@ -67,6 +67,7 @@ def test_no_typos_in_the_pages_or_the_readme():
     pages = content_pages()
     result = codespell(ROOT, ["README.md", *pages])
     print(f"\ncodespell: {len(pages) + 1} files, {len(result.stdout.splitlines())} findings")
+    record_gate("spelling", files=len(pages) + 1, findings=len(result.stdout.splitlines()))
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 
@@ -84,6 +85,7 @@ def test_markdown_lint_finds_nothing():
     pages = content_pages()
     result = pymarkdown(ROOT, pages)
     print(f"\npymarkdown: {len(pages)} pages, {len(result.stdout.splitlines())} findings")
+    record_gate("markdown_lint", files=len(pages), findings=len(result.stdout.splitlines()))
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
 
 

@@ -152,11 +152,28 @@ def test_pdf_has_internal_links_and_rendered_diagrams(site, tmp_path):
     assert re.search(r"Back-end\s+Engineering\s+Handbook", text)
 
 
-def test_sphinx_design_assets_load_only_where_cards_are_used(site):
-    def assets(docname):
-        html = soup(site, docname)
-        return ({link["href"].split("?")[0].rsplit("/", 1)[-1] for link in html.select('link[rel="stylesheet"]')}
-                | {script["src"].split("?")[0].rsplit("/", 1)[-1] for script in html.select("script[src]")})
+def assets(site, docname):
+    html = soup(site, docname)
+    return ({link["href"].split("?")[0].rsplit("/", 1)[-1] for link in html.select('link[rel="stylesheet"]')}
+            | {script["src"].split("?")[0].rsplit("/", 1)[-1] for script in html.select("script[src]")})
 
-    assert {"sphinx-design.min.css", "design-tabs.js"} <= assets("index")
-    assert not {"sphinx-design.min.css", "design-tabs.js"} & assets("essays/velocity-and-trust")
+
+def test_sphinx_design_assets_load_only_where_cards_are_used(site):
+    assert {"sphinx-design.min.css", "design-tabs.js"} <= assets(site, "index")
+    assert not {"sphinx-design.min.css", "design-tabs.js"} & assets(site, "essays/velocity-and-trust")
+
+
+def test_mermaid_loads_only_on_pages_with_diagrams(site):
+    def loads_mermaid(docname):
+        return "mermaid" in " ".join(str(script) for script in soup(site, docname).select("script"))
+
+    assert loads_mermaid("essays/extracting-services")
+    for docname in ("essays/velocity-and-trust", "search", "genindex", "tags/postgresql", "404"):
+        assert not loads_mermaid(docname), docname
+
+
+def test_search_word_marking_loads_on_demand(site):
+    """sphinx_highlight.js is fetched by handbook.js only after a search (tests/test_search.py)."""
+    assert "sphinx_highlight.js" not in assets(site, "essays/velocity-and-trust")
+    assert "handbook.js" in assets(site, "essays/velocity-and-trust")
+    assert (site / "_static" / "sphinx_highlight.js").is_file()

@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT, STRICT, copy_sources
+from conftest import ROOT, STRICT, copy_sources, record_gate
 
 # Output that Sphinx itself does not promise to reproduce, with the reason. The doctrees and the
 # pickled environment (environment.pickle, *.doctree) are not listed because the builds write
@@ -94,6 +94,8 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
     differences, excluded, compared = compare(one, two)
     print(f"\nreproducible: {compared} files compared, {len(differences)} differ, "
           f"excluded and differing: {excluded or 'none'}; two builds in {seconds:.0f} s")
+    record_gate("reproducible_build", files_compared=compared, differences=len(differences),
+                excluded_and_differing=sorted(excluded) if excluded else [])
     assert not differences, "\n".join(differences[:30])
     assert compared > 200 and (one / "index.html").is_file()
     # Neither build leaked the folder it was built in.

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import STRICT, sphinx_build
+from conftest import STRICT, record_gate, sphinx_build
 from handbook.search import BUNDLE_DIR, pagefind_command
 
 QUERIES_FILE = Path(__file__).with_name("search_queries.csv")
@@ -91,6 +91,8 @@ def test_expected_page_is_in_the_top_3(page, served_site):
           f"/{len(queries)} queries ({rate:.1%}); target {TARGET_RATE:.0%}")
     for query, expected, found in misses:
         print(f"  miss: {query!r}: expected {expected}, got {found}")
+    record_gate("search_quality", queries=len(queries), top3_hits=len(queries) - len(misses),
+                top3_rate=round(rate, 4), target=TARGET_RATE)
     assert rate >= TARGET_RATE, f"top-{TOP} rate {rate:.1%} is under {TARGET_RATE:.0%}: {misses}"
 
 
@@ -103,6 +105,21 @@ def test_results_show_a_title_and_an_excerpt(page, served_site):
     assert title == "Kafka", title  # the page's h1, without the "¶" header link
     assert len(excerpt.split()) >= 5, excerpt
     assert first.locator("p.context mark").count() >= 1  # the query words are marked
+
+
+@pytest.mark.browser
+def test_a_result_opens_with_the_query_words_marked(page, served_site):
+    """Sphinx's sphinx_highlight.js marks the words, and loads only on such visits."""
+    scripts = []
+    page.on("request", lambda request: scripts.append(request.url) if request.url.endswith(".js") else None)
+    page.goto(f"{served_site}/skills/kafka.html")
+    page.wait_for_load_state("networkidle")
+    assert not any("sphinx_highlight" in url for url in scripts), "loaded on a plain visit"
+    search_from_home(page, served_site, "consumer groups")
+    page.locator(RESULT_LINKS).first.click()
+    page.wait_for_url("**/skills/kafka.html*")
+    page.wait_for_selector("article span.highlighted", timeout=TIMEOUT_MS)
+    assert "consumer" in page.locator("article span.highlighted").first.inner_text().lower()
 
 
 @pytest.mark.browser
@@ -175,9 +192,10 @@ def test_index_holds_the_articles_only(site):
     entry = json.loads((site / BUNDLE_DIR / "pagefind-entry.json").read_text(encoding="utf-8"))
     assert entry["languages"]["en"]["page_count"] == len(articles) > 60
     names = {str(page.relative_to(site)) for page in articles}
-    assert "skills/kafka.html" in names and "glossary.html" in names
-    # Generated listings, the search page and the 404 page are not articles.
-    assert not {"search.html", "genindex.html", "404.html", "tags/postgresql.html"} & names
+    assert {"skills/kafka.html", "glossary.html", "handbook-health.html", "tags/index.html"} <= names
+    # Tag pages are generated but searchable; the search page, index and 404 page are not.
+    assert "tags/postgresql.html" in names
+    assert not {"search.html", "genindex.html", "404.html"} & names
     kafka = BeautifulSoup((site / "skills/kafka.html").read_text(encoding="utf-8"), "html.parser")
     body = kafka.select_one("[data-pagefind-body]")
     assert body.find("h1") and body.find(string="Failure modes and gotchas")

@@ -25,10 +25,11 @@ A. The real handbook, copied into a temporary directory (the files ``git ls-file
    6. the size of ``searchindex.js`` and of ``_pagefind/`` when present.
 
 B. Generated handbooks of N source pages (``--sizes``), with realistic ~600-word pages, built
-   three ways: "fast" (the handbook's conf, its fast navigation), "stock" (Furo's own navigation,
-   ``-D handbook_fast_navigation=0``) and "basic" (``-D html_theme=basic``). The basic theme
-   warns about Furo's theme options, so the basic build may exit non-zero: it counts as a
-   success when those are its only warnings.
+   four ways: "fast" (the handbook's conf, its fast navigation), "bare" (the same without the
+   knowledge-base features: tags, backlinks, related pages, health; ``-D handbook_knowledge=0``,
+   to measure what they cost), "stock" (Furo's own navigation, ``-D handbook_fast_navigation=0``)
+   and "basic" (``-D html_theme=basic``). The basic theme warns about Furo's theme options, so
+   the basic build may exit non-zero: it counts as a success when those are its only warnings.
 
 How to read the tables
 ----------------------
@@ -47,10 +48,10 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import datetime as dt
 import gzip
 import http.client
-import http.server
 import json
 import os
 import platform
@@ -63,18 +64,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import asdict, dataclass, field
-from functools import partial
 from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "_ext"))
+from handbook.localserver import serve  # noqa: E402  (the site served as a web host serves it)
 OUT = ROOT / "_build" / "bench"
 LOGS = OUT / "logs"
 STRICT = ["-W", "--keep-going", "-n", "-j", "1"]
@@ -93,11 +94,15 @@ EXAMPLES_CACHE = "handbook-examples"
 # The variants of the generated handbooks, in the order they are interleaved.
 VARIANTS = {
     "fast": [],
+    "bare": ["-D", "handbook_knowledge=0"],
     "stock": ["-D", "handbook_fast_navigation=0"],
     "basic": ["-D", "html_theme=basic"],
 }
 BASIC_WARNINGS = re.compile(r"unsupported theme option")  # Furo's options, meaningless to basic
 FAST_VS_BASIC_LIMIT = 1.5
+# One repetition per size above 500 pages: ratios within this of each other count as equal.
+RATIO_NOISE = 0.05
+KNOWLEDGE_COST_LIMIT = 1.15  # the full build with the knowledge-base features, over without
 CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
 STARTED = time.monotonic()
 
@@ -159,10 +164,11 @@ class SiteResult:
     incremental: Figure | None = None
     page_html: Figure | None = None
     site_size: Figure | None = None
+    vs_fast: Figure | None = None  # "bare" only: the fast build's time over this one's
 
     def figures(self) -> list[Figure]:
         return [f for f in (self.full, self.vs_basic, self.pagefind, self.vs_basic_without_pagefind,
-                            self.incremental, self.page_html, self.site_size) if f]
+                            self.vs_fast, self.incremental, self.page_html, self.site_size) if f]
 
 
 @dataclass
@@ -174,6 +180,7 @@ class Report:
     weight: list[WeightRow] = field(default_factory=list)
     weight_notes: list[str] = field(default_factory=list)
     generated: list[SiteResult] = field(default_factory=list)
+    search: list[Figure] = field(default_factory=list)  # B2: search in the generated handbooks
     checks: list[Figure] = field(default_factory=list)
     not_measured: list[str] = field(default_factory=list)
 
@@ -185,6 +192,7 @@ class Report:
                             "notes": self.weight_notes},
             "generated": [{"pages": r.pages, "variant": r.variant,
                            "figures": [f.to_json() for f in r.figures()]} for r in self.generated],
+            "search": [f.to_json() for f in self.search],
             "checks": [f.to_json() for f in self.checks],
             "not_measured": self.not_measured,
         }
@@ -436,16 +444,24 @@ def add_to_toctree(text: str, entry: str) -> str:
     return "".join(lines[:closing] + [f"{entry}\n"] + lines[closing:])
 
 
-def stale_sidebars(site: Path, title: str) -> tuple[int, int]:
-    """How many pages have a Furo sidebar, and how many of those do not list ``title``."""
+def stale_sidebars(site: Path, title: str, section: str) -> tuple[int, int]:
+    """How many pages have a Furo sidebar, and how many of those do not lead a reader to
+    ``title``: a page lists it in its sidebar, or (handbook.navigation) shows the branch of
+    ``section``, where it was added, closed and the shared tree it is filled in from lists it."""
     pages = stale = 0
+    shared = site / "_static" / "handbook-navigation.html"
+    in_shared_tree = shared.is_file() and f">{title}</a>" in shared.read_text(encoding="utf-8")
+    closed_branch = re.compile(rf'href="[^"]*{re.escape(section)}/index\.html">[^<]*</a>'
+                               r'<input aria-label="[^"]*" class="toctree-checkbox"[^>]*>'
+                               r'<label[^>]*>.*?</label>\s*</li>', re.S)
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8", errors="replace")
         start = html.find('<div class="sidebar-tree">')
         if start < 0:
             continue
         pages += 1
-        if f">{title}</a>" not in html[start:html.find("</div>", start)]:
+        sidebar = html[start:html.find("</div>", start)]
+        if f">{title}</a>" not in sidebar and not (in_shared_tree and closed_branch.search(sidebar)):
             stale += 1
     return pages, stale
 
@@ -512,7 +528,7 @@ def cold_and_incremental_builds(handbook: Handbook, figures: dict[str, Figure], 
         added = handbook.rebuild(folder, f"page-added-{rep}")
         record(figures["added"], added)
         if added.ok:
-            sidebar_pages, lacking = stale_sidebars(folder / "html", NEW_PAGE_TITLE)
+            sidebar_pages, lacking = stale_sidebars(folder / "html", NEW_PAGE_TITLE, Path(NEW_PAGE).parent.name)
             figures["stale"].samples.append(lacking)
             figures["stale"].note = f"of {sidebar_pages} pages with a sidebar"
         handbook.restore()
@@ -706,42 +722,44 @@ def weigh(site: Path, files: dict[str, str]) -> list[WeightRow]:
     return ordered + [total]
 
 
+@contextlib.contextmanager
+def site_in_browser(site: Path):
+    """``site`` served on loopback (handbook.localserver) and headless Chromium: yields
+    (origin URL with a trailing slash, Playwright browser)."""
+    from playwright.sync_api import sync_playwright
+
+    server = serve(site)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+            try:
+                yield f"http://127.0.0.1:{server.server_address[1]}/", browser
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def browser_requests(site: Path, pages: list[str], timeout: float) -> dict[str, list[str]]:
     """The site files headless Chromium requests for each page, in a fresh profile, once every
     Mermaid diagram on it has rendered."""
-    from playwright.sync_api import sync_playwright
-
-    handler = partial(_QuietHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as server:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        origin = f"http://127.0.0.1:{server.server_address[1]}/"
-        seen: dict[str, list[str]] = {}
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                                     args=["--no-sandbox", "--disable-gpu"])
-                for page_path in pages:
-                    context = browser.new_context()
-                    page = context.new_page()
-                    requested: list[str] = []
-                    page.on("request", lambda request: requested.append(request.url))
-                    page.goto(origin + page_path, wait_until="networkidle", timeout=timeout * 1000)
-                    page.wait_for_function(
-                        "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
-                        timeout=timeout * 1000)
-                    page.wait_for_load_state("networkidle")
-                    seen[page_path] = sorted({urllib.parse.urlsplit(u).path.lstrip("/")
-                                              for u in requested if u.startswith(origin)})
-                    context.close()
-                browser.close()
-        finally:
-            server.shutdown()
+    seen: dict[str, list[str]] = {}
+    with site_in_browser(site) as (origin, browser):
+        for page_path in pages:
+            context = browser.new_context()
+            page = context.new_page()
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(origin + page_path, wait_until="networkidle", timeout=timeout * 1000)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
+                timeout=timeout * 1000)
+            page.wait_for_load_state("networkidle")
+            seen[page_path] = sorted({urllib.parse.urlsplit(u).path.lstrip("/")
+                                      for u in requested if u.startswith(origin)})
+            context.close()
     return seen
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 def bench_page_weight(report: Report, site: Path, timeout: float) -> None:
@@ -1063,7 +1081,7 @@ def bench_generated(report: Report, work: Path, pages: int, repeat: int, stock_m
         builds = {}
         for result in results.values():
             if not result.full.status.startswith("skipped"):
-                build = build_variant(result, src, generator, work / f"generated-{pages}" / result.variant,
+                build = build_variant(report, result, src, generator, work / f"generated-{pages}" / result.variant,
                                       rep, timeout)
                 if build.ok:
                     builds[result.variant] = build
@@ -1075,6 +1093,8 @@ def bench_generated(report: Report, work: Path, pages: int, repeat: int, stock_m
 def record_ratios(results: dict[str, SiteResult], builds: dict[str, Build]) -> None:
     """Each variant's time over the basic theme's, within one repetition, with and without Pagefind."""
     basic = builds.get("basic")
+    if "fast" in builds and "bare" in builds:
+        results["bare"].vs_fast.samples.append(builds["fast"].seconds / builds["bare"].seconds)
     for name, build in builds.items():
         if build.pagefind is not None:
             results[name].pagefind.samples.append(build.pagefind)
@@ -1096,13 +1116,14 @@ def site_results(pages: int, stock_max: int) -> dict[str, SiteResult]:
         results[name].incremental = Figure(f"{pages} pages, {name}: incremental rebuild", "s")
         results[name].page_html = Figure(f"{pages} pages, {name}: average page HTML", "bytes")
         results[name].site_size = Figure(f"{pages} pages, {name}: site size (du -sb)", "bytes")
+    results["bare"].vs_fast = Figure(f"{pages} pages, bare: fast / bare (knowledge-base cost)", "x")
     if pages > stock_max:
         results["stock"].full.status = "skipped (quadratic; --stock-max-pages)"
     return results
 
 
-def build_variant(result: SiteResult, src: Path, generator: HandbookGenerator, folder: Path, rep: int,
-                  timeout: float) -> Build:
+def build_variant(report: Report, result: SiteResult, src: Path, generator: HandbookGenerator, folder: Path,
+                  rep: int, timeout: float) -> Build:
     """A full build of one variant (then, for the variants that report them, its sizes and an
     incremental rebuild after a prose edit); returns the full build."""
     extra = VARIANTS[result.variant]
@@ -1121,8 +1142,69 @@ def build_variant(result: SiteResult, src: Path, generator: HandbookGenerator, f
         record(result.incremental, sphinx_build(src, folder / "html", folder / "doctrees",
                                                 f"{name}-incremental-{rep}", timeout, extra, allowed))
         edited.write_text(original, encoding="utf-8")
+        if result.variant == "fast" and rep == 1:
+            bench_search(report, result.pages, folder / "html", timeout)
     fresh(folder)
     return full
+
+
+SEARCH_QUERIES = ["connection pool", "consumer group lag", "schema migration rollback", "canary release"]
+SEARCH_DONE = '#search-results[data-state="done"], #search-results[data-state="error"]'
+
+
+# Marks, in the page's own clock (ms since navigation start), when the first result and the whole
+# list appear in the search page's results element.
+SEARCH_TIMER = """
+window.__search = {};
+document.addEventListener("DOMContentLoaded", () => {
+  const results = document.getElementById("search-results");
+  if (!results) return;
+  const mark = () => {
+    if (!__search.first && results.querySelector("ul.search > li")) __search.first = performance.now();
+    if (!__search.done && results.dataset.state) __search.done = performance.now();
+  };
+  new MutationObserver(mark).observe(results, {subtree: true, childList: true, attributes: true});
+});
+"""
+SEARCH_TIMES = """() => {
+  const script = performance.getEntriesByType("resource").find(e => e.name.includes("/_pagefind/pagefind.js"));
+  return {start: script ? script.startTime : null, first: __search.first, done: __search.done};
+}"""
+
+
+def bench_search(report: Report, pages: int, site: Path, timeout: float) -> None:
+    """B2: how soon the search page shows its first result and its whole list once it starts
+    searching (it requests Pagefind's script), and what a first query downloads from _pagefind/
+    (compressed, as a web host sends it), in a generated handbook of ``pages`` pages."""
+    first = Figure(f"{pages} pages: first result, from the start of the search", "s")
+    done = Figure(f"{pages} pages: every result with its excerpt, from the start of the search", "s")
+    whole = Figure(f"{pages} pages: every result, from the start of navigation", "s")
+    fetched = Figure(f"{pages} pages: downloaded from _pagefind/ by a first query", "bytes")
+    report.search += [first, done, whole, fetched]
+    if not CHROMIUM.exists():
+        for figure in (first, done, whole, fetched):
+            figure.status = f"not measured: needs Chromium at {CHROMIUM}"
+        return
+    with site_in_browser(site) as (origin, browser):
+        for query in SEARCH_QUERIES:
+            context = browser.new_context()
+            context.add_init_script(SEARCH_TIMER)
+            page = context.new_page()
+            sizes: list[int] = []
+            page.on("requestfinished", lambda request, sizes=sizes: sizes.append(
+                max(request.sizes()["responseBodySize"], 0)) if "/_pagefind/" in request.url else None)
+            page.goto(f"{origin}search.html?q={urllib.parse.quote_plus(query)}", timeout=timeout * 1000)
+            page.wait_for_selector(SEARCH_DONE, state="attached", timeout=timeout * 1000)
+            page.wait_for_load_state("networkidle")
+            times = page.evaluate(SEARCH_TIMES)
+            first.samples.append((times["first"] - times["start"]) / 1000)
+            done.samples.append((times["done"] - times["start"]) / 1000)
+            whole.samples.append(times["done"] / 1000)
+            fetched.samples.append(sum(sizes))
+            context.close()
+    first.note, done.note = "target: under 0.3 s at 1000 pages", "target: under 1 s at 1000 pages"
+    whole.note = "includes loading the search page itself"
+    fetched.note = "target: under 300 KB at 1000 pages"
 
 
 def scaling_checks(report: Report) -> Figure:
@@ -1144,13 +1226,21 @@ def scaling_checks(report: Report) -> Figure:
             figure.samples.append(value)
             figure.note = "yes" if value <= FAST_VS_BASIC_LIMIT else "no"
 
-    flat = Figure("fast/basic ratio at 2000 not larger than at 1000", "x")
+    flat = Figure(f"fast/basic ratio at 2000 not larger than at 1000 (within {RATIO_NOISE:.0%})", "x")
     if ratio(1000) is not None and ratio(2000) is not None:
         flat.samples = [ratio(1000), ratio(2000)]
-        flat.note = ("yes" if ratio(2000) <= ratio(1000) else "no") + " (values: at 1000, at 2000 pages)"
+        flat.note = ("yes" if ratio(2000) <= ratio(1000) * (1 + RATIO_NOISE) else "no") \
+            + " (values: at 1000, at 2000 pages)"
     else:
         flat.status = "not measured: needs 1000 and 2000 in --sizes"
     report.checks += [within, within_core, flat]
+    for result in report.generated:
+        if result.variant == "bare" and result.vs_fast.samples:
+            cost = Figure(f"knowledge-base features cost at {result.pages} pages (fast / bare)", "x",
+                          [statistics.median(result.vs_fast.samples)])
+            cost.note = "yes" if cost.median <= KNOWLEDGE_COST_LIMIT else "no"
+            cost.note += f": within {KNOWLEDGE_COST_LIMIT}x"
+            report.checks.append(cost)
     return within
 
 
@@ -1256,6 +1346,12 @@ def render(report: Report) -> str:
                  cell(r.page_html), cell(r.site_size)] for r in report.generated]
         parts.append(table(["pages", "build", "n", "full build", "x basic", "Pagefind", "x basic w/o Pagefind",
                             "incremental", "avg page HTML", "site size"], rows, "llrrrrrrrr"))
+    if report.search:
+        parts += ["", f"B2. Search in the generated handbooks (fast build, Chromium, {len(SEARCH_QUERIES)} queries "
+                  "on a fresh profile each; times from the start of navigation to search.html?q=...)"]
+        parts.append(table(["figure", "median", "min - max", "n", "note"],
+                           [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
+                            for f in report.search], "lrrrl"))
     if report.checks:
         parts += ["", "Checks"]
         parts.append(table(["check", "answer", "values"],

@@ -1,17 +1,30 @@
-"""Page weight: sphinx-design's stylesheet and script only on the pages that use it.
+"""Page weight: each page loads only the assets it uses, and the extension's own scripts.
 
-sphinx-design adds about 62 KB (11 KB compressed) of CSS and JS to every page, but only the
-navigation pages (the landing page, section maps) use its cards and grids; an essay does not
-need them. Sphinx shares one list of assets between pages, so we give each page its own,
-filtered copy instead of editing the shared list.
+* sphinx-design adds about 62 KB (11 KB compressed) of CSS and JS to every page, but only the
+  navigation pages (the landing page, section maps) use its cards and grids; an essay does not.
+* sphinxcontrib-mermaid leaves Mermaid out of pages whose doctree has no diagram, but puts it on
+  every page without a doctree (search, index, tag pages, 404): about 160 KB compressed that
+  the search page, above all, must not wait for. Such pages have no diagrams.
+* Sphinx's ``sphinx_highlight.js`` (2 KB compressed) marks the words of a search on the page a
+  search result opens. Most visits do not come from the search page, so ``handbook.js`` loads
+  it only when there are words to mark.
+
+Sphinx shares one list of assets between pages, so we give each page its own, filtered copy
+instead of editing the shared list. The extension's script, ``handbook/static/handbook.js``
+(the above, and the sidebar's closed branches: see ``handbook.navigation``), is served from
+``_static`` like the site's own files, on every page of the HTML builders.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from docutils import nodes
 from sphinx.application import Sphinx
 
+STATIC = Path(__file__).parent / "static"
 DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
+ON_DEMAND = ("sphinx_highlight.js",)  # loaded by handbook.js when needed
 
 
 def uses_design(doctree: nodes.document | None) -> bool:
@@ -21,14 +34,29 @@ def uses_design(doctree: nodes.document | None) -> bool:
                for cls in node.get("classes", []))
 
 
+def _is_mermaid(asset) -> bool:
+    return "mermaid" in str(getattr(asset, "filename", None) or "") \
+        or "mermaid" in getattr(asset, "attributes", {}).get("body", "")
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
-    if uses_design(doctree):
-        return
+    dropped = () if uses_design(doctree) else DESIGN_ASSETS
+    if app.builder.name in ("html", "dirhtml"):  # where handbook.js is
+        dropped += ON_DEMAND
     for key in ("css_files", "script_files"):
         if key in context:
             context[key] = [asset for asset in context[key]
-                            if not str(getattr(asset, "filename", asset)).endswith(DESIGN_ASSETS)]
+                            if not str(getattr(asset, "filename", asset)).endswith(dropped)
+                            and not (doctree is None and _is_mermaid(asset))]
+
+
+def _builder_inited(app: Sphinx) -> None:
+    if app.builder.name in ("html", "dirhtml"):
+        app.config.html_static_path.append(str(STATIC))
+        app.add_js_file("handbook.js", loading_method="defer")
 
 
 def setup_assets(app: Sphinx) -> None:
-    app.connect("html-page-context", _page_context)
+    app.connect("builder-inited", _builder_inited)
+    # After the extensions that add assets per page (sphinxcontrib-mermaid).
+    app.connect("html-page-context", _page_context, priority=900)

@@ -19,7 +19,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .frontmatter import parse_date
-from .knowledge import _title, _uri, summary_placeholder
+from .knowledge import _title, _uri, drop_summaries, summary_placeholder, when_enabled
 
 STALE = "stale"
 ORPHAN = "no inbound links"
@@ -136,5 +136,5 @@ def setup_health(app: Sphinx) -> None:
     app.add_config_value("handbook_health_page", "handbook-health", "html", types=[str])
     app.add_node(health_report)
     app.add_directive("handbook-health", HealthDirective)
-    app.connect("doctree-resolved", _doctree_resolved)
-    app.connect("html-page-context", _page_context)
+    app.connect("doctree-resolved", when_enabled(_doctree_resolved, drop_summaries))
+    app.connect("html-page-context", when_enabled(_page_context))

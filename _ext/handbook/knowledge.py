@@ -20,6 +20,7 @@ Output, without writing anything into the source tree:
 
 from __future__ import annotations
 
+import functools
 import html
 import posixpath
 from collections import Counter
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 
 MAX_RELATED = 5
 TAG_INDEX = "tags/index"
+TAG_LISTING_WEIGHT = 0.2  # Pagefind weight of a tag page's list of pages (1 is ordinary text)
 
 
 @dataclass
@@ -224,7 +226,8 @@ def _fill_tag_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
         container = nodes.container(classes=["handbook-tag-index"])
         for tag in sorted(vocabulary):
             pages = graph.tagged.get(tag, [])
-            section = nodes.section(ids=[f"tag-{tag}"], names=[f"tag-{tag}"])
+            # A container, not a section: a <section> needs a heading, and a rubric is not one.
+            section = nodes.container(ids=[f"tag-{tag}"], classes=["handbook-tag-entry"])
             heading = nodes.rubric("", "", classes=["handbook-tag-heading"])
             heading += _link(app, docname, f"tags/{tag}", tag)
             heading += nodes.Text(f" ({len(pages)} page{'s' if len(pages) != 1 else ''})")
@@ -255,11 +258,15 @@ def _tag_pages(app: Sphinx):
                 f'<li><a class="reference internal" href="{html.escape(_uri(app, pagename, page))}">'
                 f"{html.escape(_title(env, page))}</a>"
                 f"<br><span class=\"handbook-tag-description\">{html.escape(_description(env, page))}</span></li>")
-        body = (f'<section id="tag-{html.escape(tag)}"><h1>Pages tagged “{html.escape(tag)}”</h1>'
+        # Searchable like a page with a source (page.html marks those), with the listing weighted
+        # low so that a search for a topic finds the tag page without outranking the pages in it.
+        body = (f'<div data-pagefind-body data-pagefind-meta="description:{html.escape(description)}">'
+                f'<section id="tag-{html.escape(tag)}"><h1>Pages tagged “{html.escape(tag)}”</h1>'
                 f"<p>{html.escape(description)}</p>"
-                + (f'<ul class="handbook-tag-pages">{"".join(rows)}</ul>' if rows else "<p>No pages yet.</p>")
+                + (f'<ul class="handbook-tag-pages" data-pagefind-weight="{TAG_LISTING_WEIGHT}">{"".join(rows)}</ul>'
+                   if rows else "<p>No pages yet.</p>")
                 + f'<p><a class="reference internal" href="{html.escape(_uri(app, pagename, TAG_INDEX))}">'
-                  "All tags</a></p></section>")
+                  "All tags</a></p></section></div>")
         yield pagename, {"title": f"Pages tagged “{tag}”", "body": body, "parents": [],
                          "metatags": f'<meta name="description" content="{html.escape(description)}" />'}, "page.html"
 
@@ -268,14 +275,30 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     _fill_tag_index(app, doctree, docname)
 
 
+def drop_summaries(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """With the features off, the tag index and the health report are left out of their pages."""
+    for placeholder in list(doctree.findall(summary_placeholder)):
+        placeholder.parent.remove(placeholder)
+
+
+def when_enabled(handler, otherwise=lambda *args: None):
+    """``handler`` when ``handbook_knowledge`` is on; else ``otherwise``. The benchmark builds
+    with the knowledge-base features off (``-D handbook_knowledge=0``) to measure their cost."""
+    @functools.wraps(handler)
+    def run(app: Sphinx, *args):
+        return (handler if app.config.handbook_knowledge else otherwise)(app, *args)
+    return run
+
+
 def setup_knowledge(app: Sphinx) -> None:
+    app.add_config_value("handbook_knowledge", True, "env", types=[bool])
     app.add_node(tag_index)
     app.add_directive("handbook-tag-index", TagIndexDirective)
     app.connect("builder-inited", _builder_inited)
-    app.connect("doctree-read", _page_read)
+    app.connect("doctree-read", when_enabled(_page_read))
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("env-updated", _env_updated)
-    app.connect("html-page-context", _page_context)
-    app.connect("doctree-resolved", _doctree_resolved)
-    app.connect("html-collect-pages", _tag_pages)
+    app.connect("env-updated", when_enabled(_env_updated, lambda *args: []))
+    app.connect("html-page-context", when_enabled(_page_context))
+    app.connect("doctree-resolved", when_enabled(_doctree_resolved, drop_summaries))
+    app.connect("html-collect-pages", when_enabled(_tag_pages, lambda *args: []))

@@ -1,17 +1,24 @@
-"""Furo's sidebar navigation at linear cost, and never stale.
+"""Furo's sidebar navigation at linear cost, served once, and never stale.
 
 Furo renders the sidebar of every page by resolving the whole global toctree for that page
 (Sphinx deep-copies it) and re-parsing the HTML with BeautifulSoup, so a full build grows with
-the square of the page count. The tree is the same on every page; only three things differ:
-which entries are ``current`` (the page and its ancestors), the ``href`` of each entry (relative
-to the page), and which checkboxes are checked. So we let Furo render the tree once per build,
-for the root page (where nothing is current), cut that HTML into a template at exactly those
-places, and fill the template in for each page with plain string operations.
+the square of the page count, and every page carries the whole tree. The tree is the same on
+every page; only three things differ: which entries are ``current`` (the page and its
+ancestors), the ``href`` of each entry (relative to the page), and which checkboxes are checked.
+So we let Furo render the tree once per build, for the root page (where nothing is current), cut
+that HTML into a template at exactly those places, and fill the template in for each page with
+plain string operations.
 
-The result is byte-for-byte Furo's own output (``tests/test_navigation.py`` compares every page
-of a test project against stock Furo). If a Furo upgrade changes the HTML this relies on, the
-template no longer lines up with the toctree, and the build stops with a ``handbook.navigation``
-warning instead of guessing; Furo is pinned exactly for that reason.
+Each page carries only the part of the tree a reader sees: every branch on the way to the page
+is open, exactly as Furo shows it; a closed branch keeps its link and its toggle but not its
+hidden list of children. The whole tree is written once, to ``_static/handbook-navigation.html``,
+and ``static/handbook.js`` fills a closed branch in from it when a reader opens one. So a
+page's HTML, and the cost of writing it, depend on what the page shows, not on the size of the
+handbook. Before a reader opens anything, the sidebar is Furo's own HTML minus the hidden lists
+(``tests/test_navigation.py`` compares every page of a test project with stock Furo, and, in
+the browser, the filled-in tree with Furo's whole tree). If a Furo upgrade changes the HTML this
+relies on, the template no longer lines up with the toctree, and the build stops with a
+``handbook.navigation`` warning instead of guessing; Furo is pinned exactly for that reason.
 
 The second fix: Sphinx rewrites only the pages it re-read, so after a page is added, removed or
 retitled every other page would keep a sidebar without it. When the toctree's shape or titles
@@ -26,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import furo
 from docutils import nodes
@@ -59,23 +67,24 @@ class Entry:
 
 @dataclass
 class Template:
-    parts: list  # strings, and ("li"|"a"|"input"|"ul", index) slots
+    parts: list  # strings, and ("li"|"a"|"input"|"ul", index, ...) slots
     entries: list[Entry]
-    lists: int
+    list_owner: list[int | None]  # for each <ul>: the entry it is the children of (None: top level)
     root: str
     by_doc: dict[str, list[int]] = field(default_factory=dict)
+    # For the part that opens an entry's child list: the part just after the list closes.
+    list_end: dict[int, int] = field(default_factory=dict)
 
 
-def _entries(env, builder, toctree: nodes.Element, root: str) -> tuple[list[Entry], int]:
-    """The entries of the resolved global toctree, in document order, and the number of lists."""
+def _entries(env, builder, toctree: nodes.Element, root: str) -> tuple[list[Entry], list[int | None]]:
+    """The entries of the resolved global toctree in document order, and the owner of each list."""
     uri_to_doc = {builder.get_relative_uri(root, docname): docname for docname in env.all_docs}
     entries: list[Entry] = []
-    lists = 0
+    list_owner: list[int | None] = []
 
     def walk_list(node: nodes.bullet_list, parent: int | None, level: int) -> None:
-        nonlocal lists
-        index = lists
-        lists += 1
+        index = len(list_owner)
+        list_owner.append(parent)
         for item in node.children:
             if not isinstance(item, nodes.list_item):
                 continue
@@ -92,7 +101,7 @@ def _entries(env, builder, toctree: nodes.Element, root: str) -> tuple[list[Entr
     for child in toctree.children:
         if isinstance(child, nodes.bullet_list):
             walk_list(child, None, 1)
-    return entries, lists
+    return entries, list_owner
 
 
 def _build_template(app: Sphinx) -> Template | None:
@@ -104,14 +113,26 @@ def _build_template(app: Sphinx) -> Template | None:
     if resolved is None:
         return None
     html = furo.navigation.get_navigation_tree(builder.render_partial(resolved)["fragment"])
-    entries, lists = _entries(env, builder, resolved, root)
+    entries, list_owner = _entries(env, builder, resolved, root)
 
     parts: list = []
     counts = {"li": 0, "a": 0, "input": 0, "ul": 0}
     checkbox_owner = [i for i, entry in enumerate(entries) if entry.children]
+    open_lists: list[int] = []  # parts that opened the lists not closed yet
+    list_end: dict[int, int] = {}
+
+    def text(chunk: str) -> None:
+        # Each "</ul>" is a part of its own, so that a closed branch's list can be skipped whole.
+        for piece in re.split(r"(</ul>)", chunk):
+            if piece == "</ul>" and open_lists:
+                parts.append(piece)
+                list_end[open_lists.pop()] = len(parts)
+            elif piece:
+                parts.append(piece)
+
     position = 0
     for match in _SLOT.finditer(html):
-        parts.append(html[position:match.start()])
+        text(html[position:match.start()])
         position = match.end()
         kind = next(k for k in counts if match.group(k))
         index = counts[kind]
@@ -122,25 +143,29 @@ def _build_template(app: Sphinx) -> Template | None:
         elif kind == "a":
             parts.append(("a", index, match.group("a_kind"), match.group("href")))
         else:
+            if kind == "ul":
+                open_lists.append(len(parts))
             parts.append((kind, index))
-    parts.append(html[position:])
+    text(html[position:])
 
-    expected = {"li": len(entries), "a": len(entries), "input": len(checkbox_owner), "ul": lists}
-    if counts != expected:
+    expected = {"li": len(entries), "a": len(entries), "input": len(checkbox_owner), "ul": len(list_owner)}
+    if counts != expected or open_lists or len(list_end) != len(list_owner):
         logger.warning(
             f"Furo's navigation HTML no longer matches the toctree (found {counts}, expected {expected}); "
             f"the fast navigation was written for Furo {FURO_VERSION} and is switched off for this build. "
             "Update handbook/navigation.py for the new Furo, or pin Furo back.",
             type="handbook", subtype="navigation")
         return None
-    template = Template(parts, entries, lists, root)
+    template = Template(parts, entries, list_owner, root, list_end=list_end)
     for index, entry in enumerate(entries):
         if entry.docname:
             template.by_doc.setdefault(entry.docname, []).append(index)
     return template
 
 
-def render(template: Template, builder, pagename: str) -> str:
+def render(template: Template, builder, pagename: str, whole: bool = False) -> str:
+    """The sidebar of ``pagename``: Furo's HTML, without the lists of closed branches unless
+    ``whole``. The work is proportional to the entries written, not to the whole tree."""
     entries = template.entries
     current: set[int] = set()
     for index in template.by_doc.get(pagename, []):
@@ -151,7 +176,11 @@ def render(template: Template, builder, pagename: str) -> str:
     last_current = max(current) if current else None
 
     out = []
-    for part in template.parts:
+    parts = template.parts
+    position = 0
+    while position < len(parts):
+        part = parts[position]
+        position += 1
         if isinstance(part, str):
             out.append(part)
             continue
@@ -181,6 +210,10 @@ def render(template: Template, builder, pagename: str) -> str:
             checked = ' checked=""' if index in current else ""
             out.append(f'<input aria-label="{aria}"{checked} class="toctree-checkbox"{rest}>')
         else:  # ul
+            owner = template.list_owner[part[1]]
+            if not whole and owner is not None and owner not in current:
+                position = template.list_end[position - 1]  # a closed branch: skip its hidden list
+                continue
             out.append('<ul class="current">' if part[1] in current_lists else "<ul>")
     return "".join(out)
 
@@ -244,6 +277,14 @@ def _patched_compute(app: Sphinx):
     return compute
 
 
+TREE_FILE = "handbook-navigation.html"  # the whole tree, hrefs relative to the root, in _static
+
+
+def _uses_fast_navigation(app: Sphinx) -> bool:
+    return (app.config.html_theme == "furo" and app.config.handbook_fast_navigation
+            and app.builder.name in ("html", "dirhtml"))
+
+
 def _builder_inited(app: Sphinx) -> None:
     _TEMPLATES.clear()  # a new build (or a rebuild in the same process) starts afresh
     if app.config.html_theme != "furo":
@@ -256,7 +297,23 @@ def _builder_inited(app: Sphinx) -> None:
     furo._compute_navigation_tree = _patched_compute(app)
 
 
+def _build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """Write the whole tree once, for the script to fill closed branches in from."""
+    if exception is not None or not _uses_fast_navigation(app):
+        return
+    key = id(app.env)
+    if key not in _TEMPLATES:  # parallel writers built theirs in other processes
+        _TEMPLATES[key] = _build_template(app)
+    template = _TEMPLATES[key]
+    if template is not None:
+        tree = accessible(render(template, app.builder, app.config.root_doc, whole=True))
+        target = Path(app.outdir) / "_static" / TREE_FILE
+        if not target.exists() or target.read_text(encoding="utf-8") != tree:
+            target.write_text(tree, encoding="utf-8")
+
+
 def setup_navigation(app: Sphinx) -> None:
     app.add_config_value("handbook_fast_navigation", True, "html", types=[bool])
     app.connect("builder-inited", _builder_inited)
     app.connect("env-updated", _env_updated)
+    app.connect("build-finished", _build_finished)

@@ -10,30 +10,16 @@ Run as ``python -m handbook.pdf SINGLEHTML_DIR OUTPUT.pdf`` with ``_ext`` on the
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
-import socketserver
 import sys
-import threading
 import time
 from pathlib import Path
+
+from .localserver import serve
 
 CHROMIUM = os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-def serve(directory: Path):
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def print_pdf(site: Path, output: Path, timeout_s: float = 120) -> dict:

@@ -12,7 +12,9 @@ extra step. What is indexed:
 
 * only each page's ``data-pagefind-body`` element, which ``_templates/page.html`` puts around the
   article alone (never the sidebar, the stale notice or the "Referenced by"/"Related pages"
-  block), on pages that have a source; once any page has one, Pagefind skips pages without it;
+  block), on pages that have a source, and on the generated tag pages (``handbook.knowledge``
+  marks their article, with the list of pages weighted low); once any page has one, Pagefind
+  skips pages without it (the search page, the index, the 404 page);
 * minus :data:`EXCLUDE_SELECTORS`: header links (the "¶") and lists that are navigation, not
   article text;
 * with the page title (its first ``h1``) and its front-matter description as searchable

@@ -30,7 +30,10 @@ PostgreSQL output is made stable: no parallel workers or JIT, UTC, and ``actual 
 
 Results are cached under the doctree folder by the content of the page's example chain (this
 block and every earlier block of the same engine on the page), so a rebuild that did not touch
-a page's examples runs nothing again.
+a page's examples runs nothing again. The PostgreSQL server (about 1.5 s to start) starts only
+when a page about to be read has PostgreSQL examples that the cache may not hold: each page read
+leaves a note of its fenced blocks' text (:func:`fenced_text`), and a page whose blocks still
+match its note is served from the cache alone.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import sys
 from importlib import metadata
@@ -79,9 +83,12 @@ class Runner:
 
     def __init__(self) -> None:
         self.server: PostgresServer | None = None
+        self.server_pid: int | None = None  # the process that started it
+        self.main_pid = os.getpid()  # the build's own process (parallel readers are forks of it)
         self.sessions: dict[tuple[str, str], object] = {}
         self.chains: dict[tuple[str, str], list[str]] = {}
         self.executed = 0  # blocks run by an engine (replays included), for tests and the benchmark
+        self.servers_started = 0  # likewise
         self.salt = self.format_version + _engine_versions()
 
     # The server starts in the main process before reading, so that parallel readers
@@ -89,6 +96,8 @@ class Runner:
     def start_server(self) -> None:
         if self.server is None:
             self.server = PostgresServer()
+            self.server_pid = os.getpid()
+            self.servers_started += 1
 
     def stop(self) -> None:
         for key in list(self.sessions):
@@ -327,19 +336,66 @@ def _table(result: Table) -> nodes.Node:
 # -- event handlers -----------------------------------------------------------------------------
 
 
+_FENCE = re.compile(r"^[ \t>]*(`{3,}|~{3,}|:{3,})")
+
+
+def fenced_text(text: str) -> str:
+    """Every line inside a fenced block (fences included): what a page's examples depend on,
+    leaving out the prose around them. Tracks CommonMark fences (a closing fence repeats the
+    opening character at least as many times); errs toward including too much."""
+    kept, fence = [], None
+    for line in text.splitlines():
+        match = _FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+        elif fence is not None and match and match.group(1)[0] == fence[0] \
+                and len(match.group(1)) >= len(fence) and not line.strip().lstrip(fence[0]):
+            kept.append(line)
+            fence = None
+            continue
+        if fence is not None:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _note_file(env, docname: str) -> Path:
+    return Path(env.doctreedir) / "handbook-examples" / "pages" / (
+        hashlib.sha1(docname.encode()).hexdigest() + ".txt")
+
+
+def _examples_fingerprint(text: str) -> str:
+    return hashlib.sha256((RUNNER.salt + "\0" + fenced_text(text)).encode()).hexdigest()
+
+
 def _before_read(app: Sphinx, env, docnames: list[str]) -> None:
+    """Start PostgreSQL if a page about to be read may run a PostgreSQL example."""
+    RUNNER.main_pid = os.getpid()
     for docname in docnames:
         try:
             text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
         except OSError:
             continue
-        if _USES_POSTGRES.search(text):
+        if not _USES_POSTGRES.search(text):
+            continue
+        note = _note_file(env, docname)
+        if not note.exists() or note.read_text(encoding="utf-8") != _examples_fingerprint(text):
             RUNNER.start_server()
             return
 
 
 def _page_read(app: Sphinx, doctree: nodes.document) -> None:
-    RUNNER.close_page(app.env.docname)
+    env = app.env
+    RUNNER.close_page(env.docname)
+    # Every example of the page is in the cache now: note the text they came from.
+    text = Path(env.doc2path(env.docname)).read_text(encoding="utf-8")
+    if _USES_POSTGRES.search(text):
+        note = _note_file(env, env.docname)
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text(_examples_fingerprint(text), encoding="utf-8")
+    if RUNNER.server is not None and RUNNER.server_pid == os.getpid() != RUNNER.main_pid:
+        # A parallel reader had to start its own server (its page's note was wrong): a reader
+        # process ends without running exit handlers, so stop the server with the page.
+        RUNNER.stop()
 
 
 def _build_finished(app: Sphinx, exception) -> None:
