@@ -103,6 +103,26 @@ def test_incremental_build_updates_backlinks_of_pages_it_did_not_reread(project,
     assert (out / "beta.html").stat().st_mtime_ns != beta_before, "beta was rewritten"
 
 
+def test_incremental_build_updates_the_health_report_of_an_edited_page(project, tmp_path):
+    out = tmp_path / "out"
+
+    def beta_row():
+        return next([td.get_text() for td in tr.select("td")]
+                    for tr in page(out, "health").select("table.handbook-health tbody tr")
+                    if tr.select_one("td").get_text() == "Beta")
+
+    build(project, out)
+    before = beta_row()
+    beta = project / "beta.md"
+    text = beta.read_text()
+    reviewed = next(line for line in text.splitlines() if line.startswith("reviewed:"))
+    beta.write_text(text.replace(reviewed, "reviewed: 2026-02-02") + "\nFour more words here.\n")
+    build(project, out)  # re-reads beta only; the report must follow
+    after = beta_row()
+    assert after[1] == "2026-02-02" != before[1]
+    assert int(after[4]) == int(before[4]) + 4
+
+
 def test_deleted_page_disappears_from_tags_backlinks_and_health(project, tmp_path):
     out = tmp_path / "out"
     build(project, out)

@@ -116,9 +116,12 @@ def test_an_edit_that_leaves_the_toctree_alone_rewrites_only_that_page(tmp_path)
     project = shutil.copytree(ROOTS / "test-navigation", tmp_path / "src")
     out = build(project, tmp_path / "out")
     before = {page: (out / page).stat().st_mtime_ns for page in html_pages(out)}
+    template = out / ".doctrees" / "handbook-navigation-html.pickle"
+    template_written = template.stat().st_mtime_ns
     alpha = project / "alpha.md"
     alpha.write_text(alpha.read_text().replace("Text.", "Edited text."))
     build(project, out)
+    assert template.stat().st_mtime_ns == template_written, "the toctree is unchanged: its template is reused"
     rewritten = {str(page) for page in html_pages(out) if (out / page).stat().st_mtime_ns != before[page]}
     # The page itself; Sphinx also refreshes its toctree parent, and pages generated on every
     # build (index, search, tag pages) are always written. Nothing else.

@@ -11,7 +11,9 @@ One module per feature, each with a ``setup_*`` function called from :func:`setu
 * :mod:`handbook.health` flags stale pages and renders the "Handbook health" report.
 * :mod:`handbook.llms` writes ``llms.txt`` and ``llms-full.txt``.
 * :mod:`handbook.navigation` renders Furo's sidebar at linear cost and keeps it fresh.
-* :mod:`handbook.assets` loads sphinx-design's assets only on pages that use it.
+* :mod:`handbook.assets` loads each page's assets only where they are used, and serves
+  the extension's own script.
+* :mod:`handbook.templatecache` keeps the compiled theme templates between builds.
 
 Warnings are typed ``handbook.<feature>`` so that ``-W`` fails the build on them and a
 narrow ``suppress_warnings`` entry can silence one feature if ever needed.
@@ -27,6 +29,7 @@ from .knowledge import setup_knowledge
 from .llms import setup_llms
 from .navigation import setup_navigation
 from .search import setup_search
+from .templatecache import setup_templatecache
 
 __version__ = "0.1.0"
 
@@ -40,10 +43,11 @@ def setup(app: Sphinx) -> dict:
     setup_search(app)
     setup_navigation(app)
     setup_assets(app)
+    setup_templatecache(app)
     return {
         "version": __version__,
         # Bump when the shape of data pickled into the environment changes.
-        "env_version": 2,
+        "env_version": 3,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

@@ -21,6 +21,7 @@ Output, without writing anything into the source tree:
 from __future__ import annotations
 
 import functools
+import heapq
 import html
 import posixpath
 from collections import Counter
@@ -59,6 +60,8 @@ class Graph:
     backlinks: dict[str, list[str]]  # page -> pages linking to it
     related: dict[str, list[str]]
     tagged: dict[str, list[str]]  # tag -> pages
+    # page -> what the summaries (health report) show of it besides links and tags
+    facts: dict[str, tuple] = field(default_factory=dict)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -144,10 +147,13 @@ def build_graph(env) -> Graph:
         for target in targets:
             incoming.setdefault(target, set()).add(source)
 
-    def title(docname: str) -> str:
-        return env.titles[docname].astext() if docname in env.titles else docname
+    # Sort keys, computed once: a title's text is walked out of its node tree on every call.
+    order = {doc: (_title(env, doc).lower(), doc) for doc in env.all_docs}
 
-    backlinks = {doc: sorted(sources, key=lambda d: (title(d).lower(), d)) for doc, sources in incoming.items()}
+    def key(docname: str) -> tuple[str, str]:
+        return order.get(docname, (docname, docname))
+
+    backlinks = {doc: sorted(sources, key=key) for doc, sources in incoming.items()}
 
     tagged: dict[str, list[str]] = {}
     for docname in sorted(pages):
@@ -157,9 +163,10 @@ def build_graph(env) -> Graph:
     related = {}
     for docname, info in pages.items():
         shared = Counter(other for tag in info.tags for other in tagged.get(tag, []) if other != docname)
-        ranked = sorted(shared, key=lambda other: (-shared[other], title(other).lower(), other))
-        related[docname] = ranked[:MAX_RELATED]
-    return Graph(links, backlinks, related, tagged)
+        related[docname] = heapq.nsmallest(MAX_RELATED, shared, key=lambda other: (-shared[other], key(other)))
+    facts = {doc: (info.words, *(str(env.metadata.get(doc, {}).get(key, "")) for key in ("reviewed", "owner")))
+             for doc, info in pages.items()}
+    return Graph(links, backlinks, related, tagged, facts)
 
 
 def _env_updated(app: Sphinx, env) -> list[str]:
@@ -171,7 +178,7 @@ def _env_updated(app: Sphinx, env) -> list[str]:
     changed = {doc for doc in env.handbook_pages
                if old.backlinks.get(doc) != new.backlinks.get(doc)
                or old.related.get(doc) != new.related.get(doc)}
-    if old.tagged != new.tagged or old.links != new.links:
+    if old.tagged != new.tagged or old.links != new.links or old.facts != new.facts:
         # Generated listings (tags, health) summarise every page.
         changed |= {doc for doc, info in env.handbook_pages.items() if info.summary}
     return sorted(changed)
