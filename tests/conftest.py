@@ -19,12 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
 CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
 STRICT = ["-W", "--keep-going", "-n"]
+# Folders of a build that hold assets, not pages.
+ASSET_FOLDERS = ("_static", "_sources", "_pagefind", "_images", "_downloads")
 REPORTS = Path(os.environ.get("HANDBOOK_REPORTS", ROOT / "_build" / "reports"))
 
 # Test projects load the handbook extension from the repository, wherever they are copied.
 sys.path.insert(0, str(ROOT / "_ext"))
 
-from handbook.pdf import CHROMIUM_ARGS, serve  # noqa: E402  (needs the path above)
+from handbook.localserver import serve  # noqa: E402  (needs the path above)
+from handbook.pdf import CHROMIUM_ARGS  # noqa: E402
 
 
 def require(condition: bool, reason: str) -> None:
@@ -34,6 +37,12 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("HANDBOOK_REQUIRE_ALL") == "1":
         pytest.fail(f"required in CI but unavailable: {reason}")
     pytest.skip(reason)
+
+
+def built_pages(site: Path) -> list[str]:
+    """Every HTML page of a build (site-relative names, sorted), outside the asset folders."""
+    return [path.relative_to(site).as_posix() for path in sorted(site.rglob("*.html"))
+            if path.relative_to(site).parts[0] not in ASSET_FOLDERS]
 
 
 def record_gate(gate: str, **figures) -> None:
@@ -86,10 +95,8 @@ def site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def served_site(site):
     """The built handbook served over HTTP on a free loopback port."""
-    server = serve(site)
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serve(site) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

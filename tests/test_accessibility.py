@@ -37,14 +37,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import CHROMIUM, ROOT, record_gate, require
+from conftest import CHROMIUM, ROOT, built_pages, record_gate, require, serve
 
 pytestmark = pytest.mark.browser
 
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 THEMES = ("light", "dark")
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-ASSET_FOLDERS = ("_static", "_sources", "_pagefind", "_images", "_downloads")
 AXE_OPTIONS = {"resultTypes": ["violations"]}  # every rule axe runs by default, any impact
 # Pages audited at once. axe is CPU-bound, so more than the machine's cores only helps to fill
 # the time a page spends loading and waiting for the network to settle.
@@ -83,15 +82,9 @@ FILL_SIDEBAR = """async () => {
 
 def audited_pages(site: Path) -> list[str]:
     """Every HTML page of the build, less asset folders and redirect stubs."""
-    names = []
-    for path in sorted(site.rglob("*.html")):
-        name = path.relative_to(site).as_posix()
-        if name.split("/")[0] in ASSET_FOLDERS:
-            continue
-        if 'http-equiv="refresh"' in path.read_text(encoding="utf-8"):
-            continue  # a redirect stub (_templates/redirect.html)
-        names.append(name)
-    return names
+    # A redirect stub (_templates/redirect.html) refreshes to the page it names.
+    return [name for name in built_pages(site)
+            if 'http-equiv="refresh"' not in (site / name).read_text(encoding="utf-8")]
 
 
 async def _audit(served: str, names: list[str], workers: int) -> tuple[list[dict], Counter]:
@@ -219,8 +212,6 @@ def test_no_axe_violations_on_any_page_theme_or_width(site, served_site):
 
 def test_the_audit_catches_broken_pages(site, tmp_path):
     """A copy of the build with problems axe must report, in both themes and at both widths."""
-    from handbook.pdf import serve
-
     broken = tmp_path / "html"
     shutil.copytree(site, broken)
     target = broken / "glossary.html"
@@ -230,12 +221,8 @@ def test_the_audit_catches_broken_pages(site, tmp_path):
         '<p style="color:#999;background:#fff">low contrast</p>'
         '<input type="text">'  # no label
         "<article"), 1), encoding="utf-8")
-    server = serve(broken)
-    try:
-        found, counts = audit(f"http://127.0.0.1:{server.server_address[1]}", ["glossary.html", "index.html"])
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(broken) as base:
+        found, counts = audit(base, ["glossary.html", "index.html"])
     print("\n" + report(found))
     assert counts["audits"] == 2 * len(THEMES) * len(VIEWPORTS)
     assert {violation["page"] for violation in found} == {"glossary.html"}, report(found)

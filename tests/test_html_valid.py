@@ -19,22 +19,15 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from conftest import ROOT, record_gate, require
+from conftest import ROOT, built_pages, record_gate, require
+from handbook.navigation import TREE_FILE
 
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-# Folders of the build whose files are assets, not pages (as in test_links.py).
-ASSET_FOLDERS = ("_static", "_sources", "_pagefind", "_images", "_downloads")
 # HTML fragments that scripts insert into pages (asset folders are otherwise not checked).
-FRAGMENTS = ("_static/handbook-navigation.html",)
+FRAGMENTS = (f"_static/{TREE_FILE}",)
 # Errors that are vnu's mistakes, not the handbook's: (message start, why it is ignored).
 # Empty: add an entry only with the reason, and never for an error the handbook can fix.
 IGNORED: tuple[tuple[str, str], ...] = ()
-
-
-def built_pages(site: Path) -> dict[str, Path]:
-    """Every HTML file of the build outside the asset folders, redirect stubs included."""
-    return {path.relative_to(site).as_posix(): path for path in sorted(site.rglob("*.html"))
-            if path.relative_to(site).parts[0] not in ASSET_FOLDERS}
 
 
 def sidebar_fragments(site: Path, folder: Path) -> dict[str, Path]:
@@ -95,7 +88,7 @@ def report(messages: list[dict], shown: int = 8) -> str:
 
 
 def test_every_page_is_valid_html(site, tmp_path):
-    pages = built_pages(site)
+    pages = {name: site / name for name in built_pages(site)}  # redirect stubs included
     assert len(pages) >= 60, pages
     start = time.monotonic()
     fragments = sidebar_fragments(site, tmp_path)

@@ -35,13 +35,11 @@ import shutil
 import signal
 import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, record_gate, require
-from handbook.localserver import serve
+from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT, record_gate, require, serve
 
 pytestmark = pytest.mark.browser
 
@@ -69,17 +67,6 @@ PERF_ATTEMPTS = 2  # runs of a page whose performance is below 100 (about 13 s e
 MID_TIER_PHONE_BENCHMARK = 500
 DEFAULT_SLOWDOWN = 4
 RUN_TIMEOUT_S = 180
-
-
-@contextmanager
-def compressed_server(directory: Path):
-    """``directory`` served compressed on a free loopback port: yields the base URL."""
-    server = serve(directory)
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -237,7 +224,7 @@ def test_the_gate_fails_on_a_broken_page(site, lighthouse_command, tmp_path):
     html = html.replace("</h1>", '</h1>\n<img src="../_static/logo.svg" width="64" height="64">', 1)
     page.write_text(html, encoding="utf-8")
 
-    with compressed_server(broken) as base:
+    with serve(broken) as base:
         report = lighthouse(lighthouse_command, f"{base}/essays/velocity-and-trust.html",
                             tmp_path / "broken.json", categories=("accessibility", "seo"))
     explained = explain("essays/velocity-and-trust.html (broken copy)", report)

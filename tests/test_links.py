@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urljoin, urlsplit
 
-from conftest import record_gate
+from conftest import built_pages, record_gate
 from handbook.navigation import TREE_FILE
 
 # The canonical / link-preview base of a local build (conf.py's html_baseurl when neither
@@ -28,9 +28,6 @@ URL_ATTRIBUTES = {
     "*": ("href", "src", "action", "formaction", "poster", "cite", "xlink:href"),
     "object": ("data",),
 }
-# Folders of the build whose files are assets, not pages: links into them must hit an existing
-# file, but the files are not parsed for ids (a fragment into them is not checked).
-ASSET_FOLDERS = ("_static", "_sources", "_pagefind", "_images", "_downloads")
 IGNORED_SCHEMES = {"mailto", "tel", "data", "javascript"}
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$")
 
@@ -92,12 +89,9 @@ class _Collector(HTMLParser):
 
 def parse(site: Path) -> dict[str, Page]:
     """Every HTML page of a build, keyed by its path relative to the site (asset folders aside)."""
-    pages = {}
-    for path in sorted(site.rglob("*.html")):
-        name = path.relative_to(site).as_posix()
-        if name.split("/")[0] in ASSET_FOLDERS:
-            continue
-        pages[name] = _parse_one(name, path)
+    # Asset folders are left out: links into them must hit an existing file, but their files
+    # are not parsed for ids (a fragment into them is not checked).
+    pages = {name: _parse_one(name, site / name) for name in built_pages(site)}
     # The sidebar's shared tree (handbook.navigation) is inserted into pages at any depth, with
     # its links made relative to the page: they are written relative to the site's root.
     tree = site / "_static" / TREE_FILE

@@ -9,7 +9,7 @@ import shutil
 import furo
 import pytest
 
-from conftest import ROOTS, STRICT, require, serve, sphinx_build
+from conftest import ROOTS, STRICT, serve, sphinx_build
 from handbook.navigation import FURO_VERSION, TREE_FILE
 
 SIDEBAR = re.compile(r'<div class="sidebar-tree">.*?</div>', re.S)
@@ -143,11 +143,9 @@ def test_the_browser_fills_in_furos_whole_tree_and_opens_closed_branches(browser
     project = ROOTS / "test-navigation"
     fast = build(project, tmp_path / "both" / "fast")
     build(project, tmp_path / "both" / "stock", "-D", "handbook_fast_navigation=0")
-    server = serve(tmp_path / "both")
-    origin = f"http://127.0.0.1:{server.server_address[1]}"
     context = browser.new_context()
     page = context.new_page()
-    try:
+    with serve(tmp_path / "both") as origin:
         for name in html_pages(fast):
             page.goto(f"{origin}/stock/{name}")
             assert page.evaluate("handbookNavigation.missing().length") == 0  # stock: nothing to fill
@@ -164,7 +162,4 @@ def test_the_browser_fills_in_furos_whole_tree_and_opens_closed_branches(browser
         one.wait_for(state="visible")
         one.click()
         page.wait_for_url(f"{origin}/fast/guide/one.html")
-    finally:
-        context.close()
-        server.shutdown()
-        server.server_close()
+    context.close()

@@ -5,23 +5,15 @@ embedded image). Nothing is blocked; every request is recorded, then checked."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import record_gate
+from conftest import built_pages, record_gate, serve
 
 pytestmark = pytest.mark.browser
 
-# Folders of the build that hold assets, not pages.
-ASSET_FOLDERS = ("_static", "_sources", "_pagefind", "_images", "_downloads")
 LOCAL_SCHEMES = ("data", "blob", "about", "chrome-error")
-
-
-def built_pages(site: Path) -> list[str]:
-    return sorted(path.relative_to(site).as_posix() for path in site.rglob("*.html")
-                  if path.relative_to(site).parts[0] not in ASSET_FOLDERS)
 
 
 def foreign_requests(page, served: str, names: list[str]) -> tuple[dict[str, list[str]], int]:
@@ -75,7 +67,6 @@ def test_no_page_requests_anything_from_another_host(page, site, served_site):
 
 def test_the_check_catches_a_page_that_calls_out(page, site, tmp_path):
     """A copy of the build with a third-party image, font and script on one page."""
-    from handbook.pdf import serve
 
     broken = tmp_path / "html"
     shutil.copytree(site, broken)
@@ -87,13 +78,8 @@ def test_the_check_catches_a_page_that_calls_out(page, site, tmp_path):
         '<script async src="https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs" type="module"></script>'
         "</head>", 1).replace("<article", '<img src="http://203.0.113.7/pixel.gif" alt=""><article', 1),
         encoding="utf-8")
-    server = serve(broken)
-    try:
-        served = f"http://127.0.0.1:{server.server_address[1]}"
+    with serve(broken) as served:
         seen, _ = foreign_requests(page, served, ["index.html", "glossary.html"])
-    finally:
-        server.shutdown()
-        server.server_close()
     assert set(seen) == {"glossary.html"}, seen
     urls = " ".join(seen["glossary.html"])
     assert "fonts.googleapis.com" in urls and "cdn.jsdelivr.net" in urls and "203.0.113.7" in urls, seen

@@ -728,17 +728,12 @@ def site_in_browser(site: Path):
     (origin URL with a trailing slash, Playwright browser)."""
     from playwright.sync_api import sync_playwright
 
-    server = serve(site)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
-            try:
-                yield f"http://127.0.0.1:{server.server_address[1]}/", browser
-            finally:
-                browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield f"{base}/", browser
+        finally:
+            browser.close()
 
 
 def browser_requests(site: Path, pages: list[str], timeout: float) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ alive; images and Pagefind's index files (gzip already inside) go as they are.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -58,9 +59,14 @@ class _Server(socketserver.ThreadingTCPServer):
             super().handle_error(request, client_address)
 
 
-def serve(directory: Path) -> _Server:
-    """Serve ``directory`` on a free loopback port, in a background thread. The caller stops it
-    with ``shutdown()`` and ``server_close()``; ``server_address[1]`` is the port."""
+@contextlib.contextmanager
+def serve(directory: Path):
+    """Serve ``directory`` on a free loopback port, from a background thread, until the block
+    ends: yields the base URL (``http://127.0.0.1:PORT``, no trailing slash)."""
     server = _Server(("127.0.0.1", 0), functools.partial(_Handler, directory=str(directory)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -26,28 +26,23 @@ def print_pdf(site: Path, output: Path, timeout_s: float = 120) -> dict:
     from playwright.sync_api import sync_playwright
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    server = serve(site)
     started = time.monotonic()
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page()
-            # Count the diagram sources in the HTML as written, before any script touches it.
-            sources = (site / "index.html").read_text(encoding="utf-8").count('class="mermaid"')
-            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html", wait_until="networkidle",
-                      timeout=timeout_s * 1000)
-            # Mermaid renders asynchronously; wait until every source has become an SVG.
-            page.wait_for_function(
-                f"() => document.querySelectorAll('svg[aria-roledescription]').length >= {sources}",
-                timeout=timeout_s * 1000)
-            diagrams = page.locator("svg[aria-roledescription]").count()
-            page.emulate_media(media="print")
-            page.pdf(path=str(output), format="A4", print_background=True, outline=True, tagged=True,
-                     margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(site) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        # Count the diagram sources in the HTML as written, before any script touches it.
+        sources = (site / "index.html").read_text(encoding="utf-8").count('class="mermaid"')
+        page.goto(f"{base}/index.html", wait_until="networkidle",
+                  timeout=timeout_s * 1000)
+        # Mermaid renders asynchronously; wait until every source has become an SVG.
+        page.wait_for_function(
+            f"() => document.querySelectorAll('svg[aria-roledescription]').length >= {sources}",
+            timeout=timeout_s * 1000)
+        diagrams = page.locator("svg[aria-roledescription]").count()
+        page.emulate_media(media="print")
+        page.pdf(path=str(output), format="A4", print_background=True, outline=True, tagged=True,
+                 margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+        browser.close()
     return {"diagrams": diagrams, "bytes": output.stat().st_size, "seconds": time.monotonic() - started}
 
 

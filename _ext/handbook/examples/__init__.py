@@ -85,6 +85,7 @@ class Runner:
         self.server: PostgresServer | None = None
         self.server_pid: int | None = None  # the process that started it
         self.main_pid = os.getpid()  # the build's own process (parallel readers are forks of it)
+        self.fingerprints: dict[str, str] = {}  # pages with PostgreSQL examples to read -> fingerprint
         self.sessions: dict[tuple[str, str], object] = {}
         self.chains: dict[tuple[str, str], list[str]] = {}
         self.executed = 0  # blocks run by an engine (replays included), for tests and the benchmark
@@ -368,30 +369,31 @@ def _examples_fingerprint(text: str) -> str:
 
 
 def _before_read(app: Sphinx, env, docnames: list[str]) -> None:
-    """Start PostgreSQL if a page about to be read may run a PostgreSQL example."""
+    """Start PostgreSQL if a page about to be read may run a PostgreSQL example, and remember
+    each such page's fingerprint for the note its read leaves (parallel readers inherit it)."""
     RUNNER.main_pid = os.getpid()
+    RUNNER.fingerprints = {}
     for docname in docnames:
         try:
             text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
         except OSError:
             continue
-        if not _USES_POSTGRES.search(text):
-            continue
-        note = _note_file(env, docname)
-        if not note.exists() or note.read_text(encoding="utf-8") != _examples_fingerprint(text):
-            RUNNER.start_server()
-            return
+        if _USES_POSTGRES.search(text):
+            RUNNER.fingerprints[docname] = fingerprint = _examples_fingerprint(text)
+            note = _note_file(env, docname)
+            if not note.exists() or note.read_text(encoding="utf-8") != fingerprint:
+                RUNNER.start_server()
 
 
 def _page_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     RUNNER.close_page(env.docname)
     # Every example of the page is in the cache now: note the text they came from.
-    text = Path(env.doc2path(env.docname)).read_text(encoding="utf-8")
-    if _USES_POSTGRES.search(text):
+    fingerprint = RUNNER.fingerprints.get(env.docname)
+    if fingerprint is not None:
         note = _note_file(env, env.docname)
         note.parent.mkdir(parents=True, exist_ok=True)
-        note.write_text(_examples_fingerprint(text), encoding="utf-8")
+        note.write_text(fingerprint, encoding="utf-8")
     if RUNNER.server is not None and RUNNER.server_pid == os.getpid() != RUNNER.main_pid:
         # A parallel reader had to start its own server (its page's note was wrong): a reader
         # process ends without running exit handlers, so stop the server with the page.
