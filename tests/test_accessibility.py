@@ -216,11 +216,14 @@ def test_the_audit_catches_broken_pages(site, tmp_path):
     shutil.copytree(site, broken)
     target = broken / "glossary.html"
     html = target.read_text(encoding="utf-8")
-    target.write_text(html.replace("<article", (
+    # Inside the article, under its heading: above it, Furo's floating page icons overlap the
+    # text, and axe leaves the contrast of partly covered text "incomplete", not violated.
+    target.write_text(html.replace("</h1>", (
+        "</h1>"
         '<img src="_static/logo.svg">'  # no alt text
         '<p style="color:#999;background:#fff">low contrast</p>'
         '<input type="text">'  # no label
-        "<article"), 1), encoding="utf-8")
+        ), 1), encoding="utf-8")
     with serve(broken) as base:
         found, counts = audit(base, ["glossary.html", "index.html"])
     print("\n" + report(found))

@@ -64,8 +64,8 @@ def test_landing_page_has_cards_into_the_three_sections(site):
     html = BeautifulSoup((site / "index.html").read_text(encoding="utf-8"), "html.parser")
     links = {a["href"] for a in html.select(".sd-card a.sd-stretched-link")}
     assert {"essays/index.html", "skills/index.html", "engineering-practices/index.html"} <= links
-    assert html.select_one('link[rel~=icon]')["href"].endswith("favicon.svg")
-    assert html.select_one("img.sidebar-logo")["src"].endswith("logo.svg")
+    assert html.select_one("img.sidebar-logo")["src"].endswith("_static/logo.svg")
+    assert html.select_one('link[rel~=icon]')["href"] == html.select_one("img.sidebar-logo")["src"]
 
 
 def test_glossary_exists_and_is_linked(site):

@@ -61,7 +61,10 @@ PAGES = {
 }
 METRICS = {"FCP": "first-contentful-paint", "LCP": "largest-contentful-paint",
            "TBT": "total-blocking-time", "CLS": "cumulative-layout-shift", "SI": "speed-index"}
-PERF_ATTEMPTS = 2  # runs of a page whose performance is below 100 (about 13 s each)
+# Runs of a page whose performance is below 100 (about 13 s each). Three since Debian's Chromium
+# 156.0.8078.114: four runs of one build of skills/postgresql.html, the largest page (1,600
+# elements, most of its main-thread time style and layout), scored 95, 97, 99 and 100.
+PERF_ATTEMPTS = 3
 # The benchmark index of the phone Lighthouse's 4x CPU slowdown emulates on a high-end desktop
 # (2000 / 4). A run again on a host that benchmarked lower uses benchmark / 500 (at least 1x).
 MID_TIER_PHONE_BENCHMARK = 500

@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+import zlib
 from urllib.parse import urlparse
 
 import pytest
@@ -163,6 +164,13 @@ def test_sphinx_design_assets_load_only_where_cards_are_used(site):
     assert not {"sphinx-design.min.css", "design-tabs.js"} & assets(site, "essays/velocity-and-trust")
 
 
+def test_code_colours_and_copy_buttons_load_only_where_there_is_code(site):
+    code_assets = {"pygments.css", "copybutton.css", "copybutton.js"}
+    assert code_assets <= assets(site, "essays/velocity-and-trust")
+    for docname in ("search", "tags/postgresql", "tags/index", "essays/index"):
+        assert not code_assets & assets(site, docname), docname
+
+
 def test_mermaid_loads_only_on_pages_with_diagrams(site):
     def loads_mermaid(docname):
         return "mermaid" in " ".join(str(script) for script in soup(site, docname).select("script"))
@@ -172,8 +180,41 @@ def test_mermaid_loads_only_on_pages_with_diagrams(site):
         assert not loads_mermaid(docname), docname
 
 
-def test_search_word_marking_loads_on_demand(site):
-    """sphinx_highlight.js is fetched by handbook.js only after a search (tests/test_search.py)."""
-    assert "sphinx_highlight.js" not in assets(site, "essays/velocity-and-trust")
-    assert "handbook.js" in assets(site, "essays/velocity-and-trust")
-    assert (site / "_static" / "sphinx_highlight.js").is_file()
+def test_scripts_handbook_js_stands_in_for_are_left_off(site):
+    """handbook.js loads sphinx_highlight.js and doctools.js only after a search (tested in
+    tests/test_search.py), and has the keyboard shortcuts and the part of clipboard.js the copy
+    buttons use (tested in the browser below and above)."""
+    page = assets(site, "essays/velocity-and-trust")
+    assert "handbook.js" in page and "copybutton.js" in page
+    assert not {"sphinx_highlight.js", "doctools.js", "clipboard.min.js"} & page
+    assert (site / "_static" / "sphinx_highlight.js").is_file() and (site / "_static" / "doctools.js").is_file()
+
+
+def test_our_own_css_and_scripts_are_served_minified(site):
+    for name, source in (("handbook.css", ROOT / "_static" / "handbook.css"),
+                         ("search.css", ROOT / "_static" / "search.css"),
+                         ("handbook.js", ROOT / "_ext" / "handbook" / "static" / "handbook.js")):
+        served = (site / "_static" / name).read_text(encoding="utf-8")
+        assert "/*" not in served and "\n// " not in served, f"{name} still has its comments"
+        assert len(served) < 0.8 * len(source.read_text(encoding="utf-8")), name
+    # The pages' cache-busting checksum is the served (minified) file's.
+    html = (site / "essays" / "velocity-and-trust.html").read_text(encoding="utf-8")
+    checksum = re.search(r'handbook\.css\?v=([0-9a-f]{8})', html).group(1)
+    assert checksum == f"{zlib.crc32((site / '_static' / 'handbook.css').read_bytes()):08x}"
+
+
+@pytest.mark.browser
+def test_arrow_keys_go_to_the_next_and_previous_page_and_slash_to_search(page, served_site):
+    page.goto(f"{served_site}/essays/velocity-and-trust.html")
+    page.wait_for_load_state("load")
+    following = page.get_attribute('link[rel="next"]', "href")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_url(f"**/essays/{following}")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_url("**/essays/velocity-and-trust.html")
+    page.wait_for_load_state("load")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.name") == "q"
+    page.keyboard.press("ArrowLeft")  # in the search box, an arrow key moves the caret only
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/essays/velocity-and-trust.html")

@@ -47,7 +47,7 @@ def setup(app: Sphinx) -> dict:
     return {
         "version": __version__,
         # Bump when the shape of data pickled into the environment changes.
-        "env_version": 3,
+        "env_version": 4,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

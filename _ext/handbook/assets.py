@@ -2,6 +2,8 @@
 
 * sphinx-design adds about 62 KB (11 KB compressed) of CSS and JS to every page, but only the
   navigation pages (the landing page, section maps) use its cards and grids; an essay does not.
+* Pygments' colours and the copy buttons (6 KB compressed) serve code blocks: pages without
+  any (the search page, tag pages, most section indexes) go without them.
 * sphinxcontrib-mermaid leaves Mermaid out of pages whose doctree has no diagram, but puts it on
   every page without a doctree (search, index, tag pages, 404): about 160 KB compressed that
   the search page, above all, must not wait for, and it compiles three Jinja templates for each
@@ -9,7 +11,14 @@
   handler is wrapped to skip them.
 * Sphinx's ``sphinx_highlight.js`` (2 KB compressed) marks the words of a search on the page a
   search result opens. Most visits do not come from the search page, so ``handbook.js`` loads
-  it only when there are words to mark.
+  it only when there are words to mark, with ``doctools.js`` (1.6 KB), which it needs. Nothing
+  else on our pages uses doctools.js but its keyboard shortcuts, which ``handbook.js`` has.
+* sphinx-copybutton puts clipboard.js (3.2 KB compressed) on every page; ``handbook.js`` has
+  the part of its API that copybutton.js uses, on the browser's Clipboard API.
+* Our own CSS and scripts are served minified (rcssmin, rjsmin): their comments are for the
+  people who edit them, and were half of their compressed size. The readable sources stay
+  where they are; the minified copies are written into the doctree folder and put last on
+  ``html_static_path``, so they are what the output gets.
 
 Sphinx shares one list of assets between pages, so we give each page its own, filtered copy
 instead of editing the shared list. The extension's script, ``handbook/static/handbook.js``
@@ -26,7 +35,11 @@ from sphinx.application import Sphinx
 
 STATIC = Path(__file__).parent / "static"
 DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
-ON_DEMAND = ("sphinx_highlight.js",)  # loaded by handbook.js when needed
+CODE_ASSETS = ("pygments.css", "copybutton.css", "copybutton.js")
+# Left off the pages that load handbook.js, which stands in for them.
+REPLACED = ("sphinx_highlight.js", "doctools.js", "clipboard.min.js")
+# The site's own assets, from html_static_path and static/, served minified.
+MINIFIED = ("handbook.css", "search.css", "handbook.js")
 
 
 def uses_design(doctree: nodes.document | None) -> bool:
@@ -36,10 +49,16 @@ def uses_design(doctree: nodes.document | None) -> bool:
                for cls in node.get("classes", []))
 
 
+def has_code(doctree: nodes.document | None) -> bool:
+    return doctree is not None and any(True for _ in doctree.findall(nodes.literal_block))
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     dropped = () if uses_design(doctree) else DESIGN_ASSETS
+    if not has_code(doctree):
+        dropped += CODE_ASSETS
     if app.builder.name in ("html", "dirhtml"):  # where handbook.js is
-        dropped += ON_DEMAND
+        dropped += REPLACED
     for key in ("css_files", "script_files"):
         if key in context:
             context[key] = [asset for asset in context[key]
@@ -62,10 +81,32 @@ def _mermaid_only_where_drawn(app: Sphinx) -> None:
             app.connect("html-page-context", install_where_drawn, priority=listener.priority)
 
 
+def _minified_copies(app: Sphinx) -> Path:
+    """Minified copies of MINIFIED from html_static_path and static/, rewritten only when their
+    text changes (a new mtime would make Sphinx copy them again)."""
+    import rcssmin
+    import rjsmin
+
+    target = Path(app.doctreedir) / "handbook-minified"
+    target.mkdir(parents=True, exist_ok=True)
+    folders = [Path(app.confdir, folder) for folder in app.config.html_static_path] + [STATIC]
+    for name in MINIFIED:
+        source = next((folder / name for folder in reversed(folders) if (folder / name).is_file()), None)
+        if source is None:
+            continue
+        text = source.read_text(encoding="utf-8")
+        minified = (rcssmin.cssmin(text) if name.endswith(".css") else rjsmin.jsmin(text)).strip() + "\n"
+        copy = target / name
+        if not copy.is_file() or copy.read_text(encoding="utf-8") != minified:
+            copy.write_text(minified, encoding="utf-8")
+    return target
+
+
 def _builder_inited(app: Sphinx) -> None:
     _mermaid_only_where_drawn(app)
     if app.builder.name in ("html", "dirhtml"):
         app.config.html_static_path.append(str(STATIC))
+        app.config.html_static_path.append(str(_minified_copies(app)))  # last: these win
         app.add_js_file("handbook.js", loading_method="defer")
 
 

@@ -47,11 +47,15 @@ class PageInfo:
     tags: list[str]
     words: int
     refs: list[tuple[str, str]] = field(default_factory=list)  # (kind, target) as written
-    summary: bool = False  # the page lists other pages (tag index, health), so it changes with them
+    # The parts of the graph the page summarises (tag index, health report): it is rewritten
+    # when one of them changes.
+    summary: tuple[str, ...] = ()
 
 
 class summary_placeholder(nodes.General, nodes.Element):
     """Base of the nodes that summarise every page; filled in after all pages are read."""
+
+    shows: tuple[str, ...] = ()  # the Graph fields the summary is made of
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Graph:
     tagged: dict[str, list[str]]  # tag -> pages
     # page -> what the summaries (health report) show of it besides links and tags
     facts: dict[str, tuple] = field(default_factory=dict)
+    order: dict[str, tuple[str, str]] = field(default_factory=dict)  # page -> its sort key (title)
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -94,7 +99,7 @@ def _page_read(app: Sphinx, doctree: nodes.document) -> None:
         tags=page_tags(env.metadata[env.docname]),
         words=_word_count(doctree),
         refs=_raw_refs(env.docname, doctree),
-        summary=any(True for _ in doctree.findall(summary_placeholder)),
+        summary=tuple(sorted({part for node in doctree.findall(summary_placeholder) for part in node.shows})),
     )
 
 
@@ -135,7 +140,8 @@ def _resolve(env, kind: str, target: str) -> str | None:
     return None
 
 
-def build_graph(env) -> Graph:
+def build_graph(env, old: Graph | None = None) -> Graph:
+    """The graph of the pages as read; what did not change is taken over from ``old``."""
     pages = env.handbook_pages
     links = {}
     for docname, info in pages.items():
@@ -160,27 +166,31 @@ def build_graph(env) -> Graph:
         for tag in pages[docname].tags:
             tagged.setdefault(tag, []).append(docname)
 
-    related = {}
-    for docname, info in pages.items():
-        shared = Counter(other for tag in info.tags for other in tagged.get(tag, []) if other != docname)
-        related[docname] = heapq.nsmallest(MAX_RELATED, shared, key=lambda other: (-shared[other], key(other)))
+    if old is not None and old.tagged == tagged and old.order == order:
+        related = old.related  # the same tags and titles give the same related pages
+    else:
+        related = {}
+        for docname, info in pages.items():
+            shared = Counter(other for tag in info.tags for other in tagged.get(tag, []) if other != docname)
+            related[docname] = heapq.nsmallest(MAX_RELATED, shared,
+                                               key=lambda other: (-shared[other], key(other)))
     facts = {doc: (info.words, *(str(env.metadata.get(doc, {}).get(key, "")) for key in ("reviewed", "owner")))
              for doc, info in pages.items()}
-    return Graph(links, backlinks, related, tagged, facts)
+    return Graph(links, backlinks, related, tagged, facts, order)
 
 
 def _env_updated(app: Sphinx, env) -> list[str]:
     """Recompute the graph; return the unchanged pages whose rendered neighbourhood changed."""
     old = getattr(env, "handbook_graph", None)
-    env.handbook_graph = new = build_graph(env)
+    env.handbook_graph = new = build_graph(env, old)
     if old is None:
         return []
     changed = {doc for doc in env.handbook_pages
                if old.backlinks.get(doc) != new.backlinks.get(doc)
                or old.related.get(doc) != new.related.get(doc)}
-    if old.tagged != new.tagged or old.links != new.links or old.facts != new.facts:
-        # Generated listings (tags, health) summarise every page.
-        changed |= {doc for doc, info in env.handbook_pages.items() if info.summary}
+    # Generated listings (tags, health) summarise every page.
+    moved = {part for part in ("tagged", "links", "facts") if getattr(old, part) != getattr(new, part)}
+    changed |= {doc for doc, info in env.handbook_pages.items() if moved & set(info.summary)}
     return sorted(changed)
 
 
@@ -214,6 +224,8 @@ def _description(env, docname: str) -> str:
 
 class tag_index(summary_placeholder):
     """Placeholder for the tag index."""
+
+    shows = ("tagged",)
 
 
 class TagIndexDirective(SphinxDirective):

@@ -20,22 +20,21 @@ FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 
 def reading_order(env, root: str) -> list[str]:
     """Every document in toctree order, depth first, starting at ``root``."""
-    seen: list[str] = []
+    seen: dict[str, None] = {}  # an ordered set
 
     def visit(docname: str) -> None:
         if docname in seen or docname not in env.all_docs:
             return
-        seen.append(docname)
+        seen[docname] = None
         for child in env.toctree_includes.get(docname, []):
             visit(child)
 
     visit(root)
-    return seen + sorted(set(env.all_docs) - set(seen))
+    return [*seen, *sorted(set(env.all_docs) - seen.keys())]
 
 
-def _source_url(app: Sphinx, docname: str) -> str:
-    suffix = Path(app.env.doc2path(docname)).suffix
-    return f"{app.config.html_baseurl.rstrip('/')}/_sources/{docname}{suffix}.txt"
+def _source_url(app: Sphinx, docname: str, source: Path) -> str:
+    return f"{app.config.html_baseurl.rstrip('/')}/_sources/{docname}{source.suffix}.txt"
 
 
 def _title(env, docname: str) -> str:
@@ -47,6 +46,7 @@ def write_llms_files(app: Sphinx, exception) -> None:
         return
     env = app.env
     order = reading_order(env, app.config.root_doc)
+    sources = {docname: env.doc2path(docname) for docname in order}
     summary = str(env.metadata[app.config.root_doc].get("description", "")).strip()
 
     groups: dict[str, list[str]] = {}  # top-level folder ("" for the root) -> its pages, in order
@@ -59,13 +59,13 @@ def write_llms_files(app: Sphinx, exception) -> None:
         lines += ["", f"## {heading}", ""]
         for docname in docnames:
             description = str(env.metadata[docname].get("description", "")).strip()
-            lines.append(f"- [{_title(env, docname)}]({_source_url(app, docname)}): {description}")
+            lines.append(f"- [{_title(env, docname)}]({_source_url(app, docname, sources[docname])}): {description}")
     Path(app.outdir, "llms.txt").write_text("\n".join(lines).strip() + "\n", encoding="utf-8")
 
     parts = []
     for docname in order:
-        text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
-        parts.append(f"<!-- {docname}: {_source_url(app, docname)} -->\n\n" + FRONT_MATTER.sub("", text).strip())
+        text = sources[docname].read_text(encoding="utf-8")
+        parts.append(f"<!-- {docname}: {_source_url(app, docname, sources[docname])} -->\n\n" + FRONT_MATTER.sub("", text).strip())
     Path(app.outdir, "llms-full.txt").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 

@@ -1,13 +1,84 @@
 // The handbook's own script, on every page (see _ext/handbook/assets.py and navigation.py).
+// It stands in for three scripts that handbook/assets.py leaves off the pages (5 KB compressed
+// of the 40 KB a first visit may cost): Sphinx's doctools.js and sphinx_highlight.js, and
+// clipboard.js.
 
-// Search words: load Sphinx's sphinx_highlight.js only when a search sent the reader here with
-// words to mark (most visits have none, and the script is 2 KB compressed).
+// Search words: load Sphinx's sphinx_highlight.js (and doctools.js, which it needs) only when a
+// search sent the reader here with words to mark; most visits have none.
 (function () {
   "use strict";
   if (!localStorage.getItem("sphinx_highlight_terms") && !new URL(location).searchParams.has("highlight")) return;
-  const script = document.createElement("script");
-  script.src = (document.documentElement.dataset.content_root || "") + "_static/sphinx_highlight.js";
-  document.head.append(script);
+  for (const name of ["doctools.js", "sphinx_highlight.js"]) {
+    const script = document.createElement("script");
+    script.src = (document.documentElement.dataset.content_root || "") + "_static/" + name;
+    script.async = false;  // in this order
+    document.head.append(script);
+  }
+})();
+
+// Keyboard shortcuts, as doctools.js has them: the left and right arrow keys go to the previous
+// and next page (the theme option navigation_with_keys), "/" to the search box
+// (enable_search_shortcuts). DOCUMENTATION_OPTIONS comes from Sphinx's documentation_options.js.
+(function () {
+  "use strict";
+  const options = typeof DOCUMENTATION_OPTIONS === "undefined" ? {} : DOCUMENTATION_OPTIONS;
+  if (!options.NAVIGATION_WITH_KEYS && !options.ENABLE_SEARCH_SHORTCUTS) return;
+  document.addEventListener("keydown", (event) => {
+    if (typeof Documentation !== "undefined") return;  // doctools.js, loaded after a search, does it
+    if (["TEXTAREA", "INPUT", "SELECT", "BUTTON"].includes(document.activeElement.tagName)) return;
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const arrow = { ArrowLeft: "prev", ArrowRight: "next" }[event.key];
+    const target = arrow && !event.shiftKey && options.NAVIGATION_WITH_KEYS
+      ? document.querySelector(`link[rel="${arrow}"]`) : null;
+    if (target && target.href) {
+      location.href = target.href;
+      event.preventDefault();
+    } else if (event.key === "/" && options.ENABLE_SEARCH_SHORTCUTS) {
+      const box = document.querySelector("input[name=q]");
+      if (box) {
+        box.focus();
+        event.preventDefault();
+      }
+    }
+  });
+})();
+
+// Copy buttons: sphinx-copybutton's script calls `new ClipboardJS(selector, {text})` and listens
+// for "success" and "error" (it waits for the class to exist). This is that much of clipboard.js,
+// on the browser's Clipboard API; where a page is not served securely (http:// on another host),
+// on the older copy command, as clipboard.js itself does.
+(function () {
+  "use strict";
+  function copyCommand(text) {
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.readOnly = true;
+    area.style.cssText = "position: fixed; top: 0; opacity: 0";
+    document.body.append(area);
+    area.select();
+    const copied = document.execCommand("copy");
+    area.remove();
+    return copied ? Promise.resolve() : Promise.reject(new Error("copy command refused"));
+  }
+
+  window.ClipboardJS = window.ClipboardJS || class {
+    constructor(selector, options) {
+      this.handlers = {};
+      document.addEventListener("click", (event) => {
+        const trigger = event.target.closest(selector);
+        if (!trigger) return;
+        const text = options.text(trigger);
+        const report = (kind) => this.handlers[kind] && this.handlers[kind]({ action: "copy", text, trigger });
+        (navigator.clipboard ? navigator.clipboard.writeText(text) : copyCommand(text))
+          .then(() => report("success"), () => report("error"));
+      });
+    }
+
+    on(kind, handler) {
+      this.handlers[kind] = handler;
+      return this;
+    }
+  };
 })();
 
 // Navigation: fill in the sidebar branches a page leaves out. Each page carries only the part of
