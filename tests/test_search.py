@@ -179,6 +179,33 @@ def test_first_query_downloads_little(page, served_site):
     assert total < FIRST_QUERY_BUDGET, f"{total / 1024:.0f} KB"
 
 
+# Pagefind skips its own (JavaScript) inflater for a file that starts with this signature.
+INFLATED_SIGNATURE = b"pagefind_dcd"
+
+
+@pytest.mark.browser
+def test_pagefind_gets_its_files_inflated_by_the_browser(page, served_site, site):
+    """The search page inflates Pagefind's gzipped files with the browser's zlib (a fetch
+    wrapper in _templates/search.html), so Pagefind's JavaScript inflater has nothing to do.
+    Fails if a Pagefind upgrade stops gzipping its files or drops the signature check."""
+    bundle = (site / BUNDLE_DIR / "pagefind.js").read_bytes()
+    assert INFLATED_SIGNATURE in bundle, "Pagefind no longer checks for inflated files"
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/_pagefind/" in request.url else None)
+    assert search_from_home(page, served_site, "kafka consumer lag")
+    kinds = {kind: next((url for url in asked if kind in url.split("/_pagefind/", 1)[1]), None)
+             for kind in ("wasm.", ".pf_meta", ".pf_index", ".pf_fragment")}
+    assert all(kinds.values()), kinds
+    for kind, url in kinds.items():
+        on_disk = (site / urlsplit(url).path.lstrip("/")).read_bytes()
+        assert on_disk[:2] == b"\x1f\x8b", f"{kind}: Pagefind no longer gzips its files"
+        head = page.evaluate("""async (url) => {
+            const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+            return Array.from(bytes.slice(0, 12));
+        }""", url)
+        assert bytes(head) == INFLATED_SIGNATURE, f"{kind} reaches Pagefind still compressed: {bytes(head)!r}"
+
+
 # -- The index, without a browser -----------------------------------------------------------
 
 
