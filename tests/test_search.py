@@ -7,6 +7,7 @@ type into the sidebar box on the home page, press Enter, read the results on sea
   does not empty the results;
 * offline: the search page asks no host but 127.0.0.1, and still works with the network cut;
 * weight: a first query downloads less than 300 KB from _pagefind/;
+* start-up: Pagefind's gzipped files reach it inflated by the browser, not by its JavaScript;
 * the index itself: article bodies only, reproducible, and a failed run is a typed warning.
 
 Run with ``-s`` to see the figures. Improve a miss with better titles, descriptions or Pagefind
