@@ -74,6 +74,8 @@ AUDIT_IN_PAGE = """async ({theme, options}) => {
 # Fill in the sidebar's closed branches as handbook.js does when a reader reaches for the
 # sidebar; returns the branches still without their list of pages.
 FILL_SIDEBAR = """async () => {
+  // handbook.js is deferred: on a slow machine "networkidle" can come before it has run.
+  if (document.readyState !== "complete") await new Promise((done) => addEventListener("load", done, { once: true }));
   if (window.handbookNavigation) await window.handbookNavigation.fill();
   return [...document.querySelectorAll(".sidebar-tree li.has-children:not(:has(> ul)) > a")]
     .map((link) => link.textContent);
