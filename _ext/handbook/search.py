@@ -94,8 +94,9 @@ def wait_less(bundle: Path) -> str | None:
     script = bundle / "pagefind.js"
     text = script.read_text(encoding="utf-8")
     old, new = INDEX_WAIT
-    if text.count(old) != 1:
-        return (f"{script} has {text.count(old)} copies of the wait for its index that "
+    copies = text.count(old)
+    if copies != 1:
+        return (f"{script} has {copies} copies of the wait for its index that "
                 f"handbook.search shortens ({old!r}; Pagefind changed?): find getPtr() in the new "
                 "pagefind.js and update INDEX_WAIT in _ext/handbook/search.py, or drop wait_less()")
     script.write_text(text.replace(old, new), encoding="utf-8")
