@@ -227,5 +227,6 @@ handbook_tags = {
     "culture": "Team, mentoring, learning and working as one 'we'.",
     "security": "Secrets, access, dependencies and least privilege.",
     "web": "HTTP servers, proxies and the request path.",
+    "incidents": "Real public incidents, analysed from the operator's own account.",
     "handbook": "About the handbook itself: how to read it and write for it.",
 }
