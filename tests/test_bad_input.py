@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOTS, STRICT, sphinx_build
 
 GUIDE = "guide.md"
+SKILL = "skills/tool.md"  # under skills/, so it must declare `verified`
 
 
 def mutate(text: str, old: str, new: str) -> str:
@@ -34,7 +35,24 @@ CASES = {
                     r"guide\.md:3: WARNING: unknown tag 'kubernetes'; use one of databases, testing"),
     "unknown-key": (GUIDE, lambda t: mutate(t, "owner: data-team", "owner: data-team\ntag: testing"),
                     r"guide\.md:\d+: WARNING: unknown front-matter key 'tag'"),
-    "not-in-toctree": ("index.md", lambda t: mutate(t, "```{toctree}\nguide\n```", ""),
+    "verified-missing": (SKILL, lambda t: re.sub(r"verified:\n(  .*\n)+", "", t),
+                         r"skills/tool\.md:1: WARNING: front matter is missing 'verified': this page must say "
+                         r"which versions"),
+    "verified-not-a-mapping": (SKILL, lambda t: re.sub(r"verified:\n(  .*\n)+", "verified: 2026-02-01\n", t),
+                               r"skills/tool\.md:5: WARNING: 'verified' must be a mapping with 'date' and 'versions'"),
+    "verified-bad-date": (SKILL, lambda t: mutate(t, "  date: 2026-02-01", "  date: 01/02/2026"),
+                          r"skills/tool\.md:6: WARNING: 'verified\.date' must be a date written YYYY-MM-DD "
+                          r"\(got '01/02/2026'\)"),
+    "verified-future-date": (SKILL, lambda t: mutate(t, "  date: 2026-02-01", "  date: 2999-01-01"),
+                             r"skills/tool\.md:6: WARNING: 'verified\.date' is in the future"),
+    "verified-unquoted-version": (SKILL, lambda t: mutate(t, 'PgBouncer: "1.25"', "PgBouncer: 1.25"),
+                                  r"skills/tool\.md:7: WARNING: 'verified\.versions' gives 'PgBouncer' the version "
+                                  r"1\.25; write each version as quoted text"),
+    "verified-no-versions": (SKILL, lambda t: mutate(t, '{PostgreSQL: "18.1", PgBouncer: "1.25"}', "{}"),
+                             r"skills/tool\.md:7: WARNING: 'verified\.versions' must be a non-empty mapping"),
+    "verified-unknown-key": (SKILL, lambda t: mutate(t, "  date: 2026-02-01", "  date: 2026-02-01\n  by: me"),
+                             r"skills/tool\.md:5: WARNING: unknown key 'by' in 'verified'"),
+    "not-in-toctree": ("index.md", lambda t: mutate(t, "```{toctree}\nguide\n", "```{toctree}\n"),
                        r"guide\.md: WARNING: document isn't included in any toctree"),
     "duplicate-label": (GUIDE, lambda t: mutate(t, "(guide-section)=", "(home)="),
                         r"WARNING: duplicate label home, other instance in .*(guide|index)"),
@@ -59,3 +77,4 @@ def test_the_unchanged_small_project_builds_clean(tmp_path):
     assert "WARNING" not in result.stderr
     html = (tmp_path / "out" / "guide.html").read_text(encoding="utf-8")
     assert '<meta name="description" content="A guide page that the home page links to' in html
+    assert (tmp_path / "out" / "skills" / "tool.html").is_file()  # its `verified` is valid

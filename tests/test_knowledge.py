@@ -74,13 +74,14 @@ def test_the_features_can_be_switched_off_for_the_benchmark(project, tmp_path):
     assert not (out / "tags" / "caching.html").exists()
     assert page(out, "health").select("table.handbook-health") == []
     assert page(out, "gamma").select_one(".handbook-stale-notice") is None
+    assert page(out, "skills/delta").select_one(".handbook-verified") is None
 
 
 def test_health_report_flags_stale_and_unlinked_pages(project, tmp_path):
     out = build(project, tmp_path / "out")
     rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
             for tr in page(out, "health").select("table.handbook-health tbody tr")}
-    assert set(rows) == {"Home", "Alpha", "Beta", "Gamma", "Glossary", "Tags", "Health"}
+    assert set(rows) == {"Home", "Alpha", "Beta", "Gamma", "Delta", "Glossary", "Tags", "Health"}
     assert rows["Gamma"][1] == "2020-01-01"
     assert rows["Gamma"][7] == "stale, no inbound links"
     assert rows["Alpha"][3] == "platform-team"
@@ -89,6 +90,39 @@ def test_health_report_flags_stale_and_unlinked_pages(project, tmp_path):
     notice = page(out, "gamma").select_one(".handbook-stale-notice")
     assert notice is not None and "2020-01-01" in notice.get_text()
     assert page(out, "alpha").select_one(".handbook-stale-notice") is None
+
+
+def verified_rows(out) -> dict[str, list[str]]:
+    return {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
+            for tr in page(out, "health").select("table.handbook-verified-versions tbody tr")}
+
+
+def test_skill_pages_show_the_versions_they_were_verified_against(project, tmp_path):
+    out = build(project, tmp_path / "out")
+    stamp = page(out, "skills/delta").select_one("p.handbook-verified")
+    assert stamp is not None
+    assert " ".join(stamp.get_text().split()) == (
+        "Verified against PostgreSQL 18.1 and PgBouncer 1.25 on 15 October 2026 (all pages' versions).")
+    assert stamp.find("time")["datetime"] == "2026-10-15"
+    assert stamp.find_previous_sibling("h1").get_text().startswith("Delta")  # right under the title
+    assert stamp.has_attr("data-pagefind-ignore")
+    assert stamp.find("a")["href"] == "../health.html#verified-versions"
+    assert page(out, "alpha").select_one("p.handbook-verified") is None  # declares no versions
+    # The health page gathers every declaration.
+    assert page(out, "health").select_one("#verified-versions table") is not None
+    assert verified_rows(out) == {"Delta": ["Delta", "PostgreSQL 18.1 and PgBouncer 1.25", "2026-10-15", "-"]}
+
+
+def test_incremental_build_updates_the_verified_versions_on_the_health_page(project, tmp_path):
+    out = tmp_path / "out"
+    build(project, out)
+    delta = project / "skills" / "delta.md"
+    delta.write_text(delta.read_text().replace('PgBouncer: "1.25"', 'PgBouncer: "1.25.1"')
+                     .replace("date: 2026-10-15", "date: 2026-11-02"))
+    build(project, out)  # re-reads delta only; the health page must follow
+    assert verified_rows(out)["Delta"][1:3] == ["PostgreSQL 18.1 and PgBouncer 1.25.1", "2026-11-02"]
+    stamp = page(out, "skills/delta").select_one("p.handbook-verified").get_text()
+    assert "PgBouncer 1.25.1 on 2 November 2026" in " ".join(stamp.split())
 
 
 def test_incremental_build_updates_backlinks_of_pages_it_did_not_reread(project, tmp_path):

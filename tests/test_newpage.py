@@ -40,9 +40,14 @@ def test_new_page_has_front_matter_label_shape_and_a_toctree_entry(sections):
 
 
 def test_aws_pages_go_into_the_skills_toctree(sections):
-    create("skills/aws", "Step Functions", sections)
-    assert "(aws-step-functions)=" in (sections / "skills/aws/step-functions.md").read_text()
+    create("skills/aws", "Step Functions", sections, today=dt.date(2026, 11, 28))
+    text = (sections / "skills/aws/step-functions.md").read_text()
+    assert "(aws-step-functions)=" in text
     assert "\naws/step-functions\n" in (sections / "skills" / "index.md").read_text()
+    # Skill pages must say which versions they were verified against: the template has the block.
+    front = yaml.safe_load(text.split("---\n")[1])
+    assert check_front_matter(front, {"aws": ""}, dt.date(2026, 11, 28), verified_required=True) == []
+    assert "verified:\n  date: 2026-11-28\n" in text
 
 
 def test_bad_requests_are_refused_clearly(sections):

@@ -4,6 +4,15 @@ MyST puts a page's YAML front matter into ``env.metadata[docname]``; we validate
 page is read and report each problem at the line of the offending key, saying what to do.
 ``description`` becomes the page's ``<meta name="description">`` (and the text that search
 results and link previews show).
+
+Pages about one technology (``skills/``, set by ``handbook_verified_sections``) also say which
+versions their facts were checked against, and when::
+
+    verified:
+      date: 2026-12-04
+      versions: {PostgreSQL: "18.1", PgBouncer: "1.25"}
+
+:mod:`handbook.health` shows it on the page and gathers it on the health page.
 """
 
 from __future__ import annotations
@@ -21,7 +30,10 @@ from sphinx.util import logging
 logger = logging.getLogger(__name__)
 
 REQUIRED = ("description", "tags", "reviewed")
-OPTIONAL = ("owner",)
+OPTIONAL = ("owner", "verified")  # `verified` is required on pages in handbook_verified_sections
+VERIFIED_KEYS = ("date", "versions")
+VERIFIED_EXAMPLE = 'verified: {date: 2026-12-04, versions: {PostgreSQL: "18.1"}}'
+
 # Keys that Sphinx, MyST, Furo or sphinx-design give a meaning to; allowed as they are.
 THEME_KEYS = {"orphan", "nocomments", "nosearch", "tocdepth", "hide-toc", "hide-navigation",
               "hide-footer", "html_meta", "myst", "sd_hide_title", "title",
@@ -30,20 +42,26 @@ DESCRIPTION_LENGTH = (30, 300)  # characters: long enough to say something, shor
 
 
 def _written_keys(source: Path) -> dict[str, int]:
-    """The keys written in the page's front matter, with their 1-based line numbers."""
+    """The keys written in the page's front matter, with their 1-based line numbers; a key
+    indented under a top-level key is listed as ``top.key`` (``verified.date``)."""
     try:
         lines = source.read_text(encoding="utf-8").splitlines()
     except OSError:
         return {}
     if not lines or lines[0].strip() != "---":
         return {}
-    keys = {}
+    keys, top = {}, None
     for number, line in enumerate(lines[1:], start=2):
         if line.strip() == "---":
             break
         match = re.match(r"^([\w:-]+)\s*:", line)
         if match:
-            keys.setdefault(match.group(1), number)
+            top = match.group(1)
+            keys.setdefault(top, number)
+            continue
+        nested = re.match(r"^\s+([\w-]+)\s*:", line)
+        if nested and top:
+            keys.setdefault(f"{top}.{nested.group(1)}", number)
     return keys
 
 
@@ -57,19 +75,27 @@ def parse_date(value) -> dt.date | None:
 
 
 def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
-                       written: set[str] = frozenset()) -> list[tuple[str, str]]:
+                       written: set[str] = frozenset(),
+                       verified_required: bool = False) -> list[tuple[str, str]]:
     """Return ``(key, message)`` for every problem in one page's front matter.
 
     ``written`` holds the keys present in the source text, to tell a missing key from one
     that MyST could not read (malformed YAML drops the whole front matter).
+    ``verified_required`` is true for the pages that must say which versions they were
+    checked against (see :func:`needs_verified`). A problem inside ``verified`` is keyed
+    ``verified.date`` or ``verified.versions``.
     """
     problems = []
-    for key in REQUIRED:
+    required = REQUIRED + (("verified",) if verified_required else ())
+    for key in required:
         if key in meta:
             continue
         if key in written:
             problems.append((key, f"'{key}' is written but could not be read: the front matter is not "
                                   "valid YAML (quote text containing ': ', write dates as YYYY-MM-DD)"))
+        elif key == "verified":
+            problems.append((key, "front matter is missing 'verified': this page must say which versions "
+                                  f"its facts were checked against and when, e.g. {VERIFIED_EXAMPLE}"))
         else:
             problems.append((key, f"front matter is missing '{key}'; add it between the '---' lines "
                                   "at the top of the page (see the contributing page for an example)"))
@@ -105,11 +131,75 @@ def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
         problems.append(("owner", "'owner' must be the name of a person or team"))
 
+    if "verified" in meta:
+        problems += _check_verified(meta["verified"], today)
+
     for key in sorted(set(meta) - set(REQUIRED) - set(OPTIONAL) - THEME_KEYS):
         if not key.startswith(("og:", "html_")):
             problems.append((key, f"unknown front-matter key '{key}'; allowed: "
                                   f"{', '.join(REQUIRED + OPTIONAL)} (and theme keys such as hide-toc)"))
     return problems
+
+
+def _from_json(value):
+    """A front-matter value as YAML wrote it: MyST stores lists and mappings as JSON text."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _check_verified(value, today: dt.date) -> list[tuple[str, str]]:
+    value = _from_json(value)
+    if not isinstance(value, dict):
+        return [("verified", "'verified' must be a mapping with 'date' and 'versions', e.g. "
+                             f"{VERIFIED_EXAMPLE}")]
+    problems = []
+    for key in sorted(set(value) - set(VERIFIED_KEYS)):
+        problems.append(("verified", f"unknown key '{key}' in 'verified'; allowed: "
+                                     f"{', '.join(VERIFIED_KEYS)}"))
+    if "date" not in value:
+        problems.append(("verified", "'verified' is missing 'date': the day you checked the versions, "
+                                     "written YYYY-MM-DD"))
+    else:
+        date = parse_date(value["date"])
+        if date is None:
+            problems.append(("verified.date", f"'verified.date' must be a date written YYYY-MM-DD "
+                                              f"(got '{value['date']}')"))
+        elif date > today:
+            problems.append(("verified.date", f"'verified.date' is in the future ({date}); use the day "
+                                              "you checked the versions"))
+    versions = value.get("versions")
+    if versions is None:
+        problems.append(("verified", "'verified' is missing 'versions': the product versions the page's "
+                                     'facts hold for, e.g. versions: {PostgreSQL: "18.1"}'))
+    elif not isinstance(versions, dict) or not versions:
+        problems.append(("verified.versions", "'verified.versions' must be a non-empty mapping of product "
+                                              'to version, e.g. versions: {PostgreSQL: "18.1"}'))
+    else:
+        for name, version in versions.items():
+            if not isinstance(version, str) or not version.strip() or not str(name).strip():
+                problems.append(("verified.versions",
+                                 f"'verified.versions' gives {name!r} the version {version!r}; write each "
+                                 f'version as quoted text ({name}: "{version}"), since YAML reads 1.10 as 1.1'))
+    return problems
+
+
+def page_verified(meta: dict) -> tuple[dt.date, dict[str, str]] | None:
+    """A page's ``verified`` date and versions, or None when it has none (or an invalid one)."""
+    value = _from_json(meta.get("verified"))
+    if not isinstance(value, dict) or _check_verified(value, dt.date.max):
+        return None
+    return parse_date(value["date"]), {str(name): version for name, version in value["versions"].items()}
+
+
+def needs_verified(docname: str, sections) -> bool:
+    """Whether a page must carry ``verified``: any page under one of ``sections`` (folders, at
+    any depth), apart from the folders' index pages."""
+    return (any(docname.startswith(f"{section.strip('/')}/") for section in sections)
+            and docname.rsplit("/", 1)[-1] != "index")
 
 
 def page_tags(meta: dict) -> list[str]:
@@ -129,10 +219,11 @@ def _validate(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
     written = _written_keys(Path(env.doc2path(docname)))
+    required = needs_verified(docname, app.config.handbook_verified_sections)
     for key, message in check_front_matter(env.metadata[docname], app.config.handbook_tags,
-                                           dt.date.today(), set(written)):
-        logger.warning(message, location=(docname, written.get(key, 1)),
-                       type="handbook", subtype="frontmatter")
+                                           dt.date.today(), set(written), required):
+        line = written.get(key) or written.get(key.split(".", 1)[0], 1)
+        logger.warning(message, location=(docname, line), type="handbook", subtype="frontmatter")
     description = env.metadata[docname].get("description")
     if isinstance(description, str) and description.strip():
         # sphinxext-opengraph takes og:* keys from the page metadata over its own guess.
@@ -148,5 +239,7 @@ def _meta_description(app: Sphinx, pagename: str, templatename: str, context: di
 
 def setup_frontmatter(app: Sphinx) -> None:
     app.add_config_value("handbook_tags", {}, "env", types=[dict])
+    # Folders whose pages must say which versions their facts were verified against.
+    app.add_config_value("handbook_verified_sections", ["skills"], "env", types=[list, tuple])
     app.connect("doctree-read", _validate)
     app.connect("html-page-context", _meta_description)

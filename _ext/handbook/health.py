@@ -6,6 +6,10 @@ reviewed for ``handbook_stale_after_days`` (default 365) shows a notice at the t
 git (sphinx-last-updated-by-git's data), owner, words, inbound and outbound links, and flags for
 stale pages and pages nothing links to.
 
+Pages that declare which versions their facts were ``verified`` against (the skill pages, see
+:mod:`handbook.frontmatter`) show it in a line under their title, and the report gathers those
+declarations in a second table, oldest verification first.
+
 "Today" is the build date, or ``SOURCE_DATE_EPOCH`` when set, so a reproducible build can pin it.
 """
 
@@ -19,7 +23,7 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .frontmatter import parse_date
+from .frontmatter import page_verified, parse_date
 from .knowledge import _title, _uri, drop_summaries, summary_placeholder, when_enabled
 
 STALE = "stale"
@@ -59,7 +63,9 @@ def last_change(env, docname: str) -> str:
 class health_report(summary_placeholder):
     """Placeholder for the health table."""
 
-    shows = ("links", "facts")  # in and out links, words, review date, owner
+    # In and out links, words, review date, owner; and the verified versions, which
+    # _env_updated below watches (knowledge.py watches the first two).
+    shows = ("links", "facts", "verified")
 
 
 class HealthDirective(SphinxDirective):
@@ -105,7 +111,54 @@ def _table(app: Sphinx, docname: str) -> nodes.Node:
               '<div class="handbook-table-scroll docutils container">\n'
               '<table class="handbook-health docutils align-default">\n'
               f"<thead>\n{header}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n</div>\n")
-    return nodes.raw("", report, format="html")
+    return nodes.raw("", report + _verified_table(app, docname), format="html")
+
+
+def verified_pages(env) -> dict[str, tuple[dt.date, dict[str, str]]]:
+    """Every page that declares a valid ``verified``: page -> (date, versions)."""
+    found = {}
+    for page in getattr(env, "handbook_pages", {}):
+        verified = page_verified(env.metadata.get(page, {}))
+        if verified is not None:
+            found[page] = verified
+    return found
+
+
+def versions_text(versions: dict[str, str]) -> str:
+    """``{"PostgreSQL": "18.1", "PgBouncer": "1.25"}`` -> "PostgreSQL 18.1 and PgBouncer 1.25"."""
+    named = [f"{name} {version}" for name, version in versions.items()]
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def long_date(date: dt.date) -> str:
+    """4 December 2026, whatever the build machine's locale (``%B`` would follow LC_TIME)."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def _verified_table(app: Sphinx, docname: str) -> str:
+    env = app.env
+    verified = verified_pages(env)
+    if not verified:
+        return ""
+    rows = []
+    for page, (date, versions) in sorted(verified.items(), key=lambda item: (item[1][0], item[0])):
+        link = (f'<a class="reference internal" href="{html.escape(_uri(app, docname, page))}">'
+                f"{html.escape(_title(env, page))}</a>")
+        stale = (today() - date).days > app.config.handbook_stale_after_days
+        rows.append(_cells("td", [link, html.escape(versions_text(versions)), date.isoformat(),
+                                  STALE if stale else "-"]))
+    header = _cells("th", ["Page", "Verified against", "On", "Flags"], cell_class=' class="head"')
+    summary = (f"{len(verified)} pages say which versions their facts were verified against, oldest "
+               f"first; a verification more than {app.config.handbook_stale_after_days} days old is stale.")
+    return ('<div class="handbook-verified-report docutils container" id="verified-versions">\n'
+            f"<p>{summary}</p>\n"
+            '<div class="handbook-table-scroll docutils container">\n'
+            '<table class="handbook-verified-versions docutils align-default">\n'
+            f"<thead>\n{header}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n</div>\n")
 
 
 def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -121,6 +174,23 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if age is not None and age > app.config.handbook_stale_after_days:
         context["handbook_stale"] = {"reviewed": reviewed.isoformat(), "days": age,
                                      "health": _uri(app, pagename, app.config.handbook_health_page)}
+    verified = page_verified(env.metadata.get(pagename, {}))
+    if verified is not None:
+        date, versions = verified
+        context["handbook_verified"] = {"versions": versions_text(versions), "date": date.isoformat(),
+                                        "long_date": long_date(date),
+                                        "health": _uri(app, pagename, app.config.handbook_health_page)}
+
+
+def _env_updated(app: Sphinx, env) -> list[str]:
+    """The pages showing the verified-versions table, when any page's declaration changed (an
+    incremental build re-reads only the edited page; the report must follow it)."""
+    current = verified_pages(env)
+    previous, env.handbook_verified = getattr(env, "handbook_verified", {}), current
+    if previous == current:
+        return []
+    # "facts" too: a health page read before the report showed versions does not list "verified".
+    return sorted(doc for doc, info in env.handbook_pages.items() if {"facts", "verified"} & set(info.summary))
 
 
 def setup_health(app: Sphinx) -> None:
@@ -130,3 +200,4 @@ def setup_health(app: Sphinx) -> None:
     app.add_directive("handbook-health", HealthDirective)
     app.connect("doctree-resolved", when_enabled(_doctree_resolved, drop_summaries))
     app.connect("html-page-context", when_enabled(_page_context))
+    app.connect("env-updated", when_enabled(_env_updated, lambda *args: []))

@@ -1,7 +1,7 @@
 """Create a handbook page from its section's template: ``make new SECTION=essays TITLE="..."``.
 
 The page gets valid front matter (a description to fill in, the section's usual tags, today's
-date), a label derived from its file name, the section's headings from the style guide, and an
+date, and on skill pages a ``verified`` block to fill in), a label derived from its file name, the section's headings from the style guide, and an
 entry at the end of the section's toctree, so that it builds clean at once.
 
 Run as ``python -m handbook.newpage SECTION TITLE`` with ``_ext`` on the path.
@@ -44,10 +44,14 @@ def render(section: str, title: str, label: str, today: dt.date) -> str:
     body = "\n\n".join(f"## {heading}\n\nTODO." for heading in headings)
     if "Checklist" in headings:
         body = body.replace("## Checklist\n\nTODO.", "## Checklist\n\n- [ ] TODO.")
+    # Skill pages say which versions their facts hold for (checked by handbook.frontmatter).
+    verified = (f"verified:\n  date: {today.isoformat()}\n  versions: {{TODO: \"the version you checked\"}}\n"
+                if section.startswith("skills") else "")
     return (f"---\n"
             f"description: TODO - one sentence that search results and link previews show for this page.\n"
             f"tags: [{', '.join(tags)}]\n"
             f"reviewed: {today.isoformat()}\n"
+            f"{verified}"
             f"---\n\n"
             f"({label})=\n"
             f"# {title}\n\n"
