@@ -66,16 +66,24 @@ pdf: singlehtml $(DEV)  ## Print the single-page build to _build/pdf/handbook.pd
 bench: $(DEV)  ## Measure build, rebuild, page-weight and search figures; prints a table
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
+# SECTION and TITLE reach the script through the environment, unexpanded ($(value ...)): never
+# through the shell, where a title's backticks would run and its $ or quotes would be lost.
+new: export HANDBOOK_NEW_SECTION := $(value SECTION)
+new: export HANDBOOK_NEW_TITLE := $(value TITLE)
 new: $(RUNTIME)  ## Create a page: make new SECTION=essays TITLE="My title"
-	@test -n "$(SECTION)" -a -n "$(TITLE)" || \
-		{ echo 'usage: make new SECTION=<essays|skills|skills/aws|engineering-practices> TITLE="Page title"'; exit 2; }
-	PYTHONPATH=_ext $(BIN)/python -m handbook.newpage "$(SECTION)" "$(TITLE)"
+	@PYTHONPATH=_ext $(BIN)/python -m handbook.newpage
 
+# The preview builds into its own folder with the shared doctrees (so the examples' cache is
+# reused and nothing of the environment is published), without a search index: indexing adds
+# 1-2 s to every save, and an index from an earlier build would be stale (the search page says
+# to run `make html`). A busy port is reported before the first build, not after it.
 livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on every save
-	$(BIN)/sphinx-autobuild . $(BUILDDIR)/html --host $(HOST) --port $(PORT) \
+	@$(BIN)/python -c 'import socket, sys; socket.create_server((sys.argv[1], int(sys.argv[2]))).close()' \
+		$(HOST) $(PORT) 2>/dev/null || { echo "make livehtml: port $(PORT) on $(HOST) is in use; try make livehtml PORT=8001" >&2; exit 2; }
+	$(BIN)/sphinx-autobuild . $(BUILDDIR)/livehtml --host $(HOST) --port $(PORT) \
 		--ignore $(BUILDDIR) --ignore tests --ignore _ext \
 		--re-ignore '(__pycache__|\.pytest_cache|\.swp$$|~$$|\.#|4913$$)' $(SPHINXOPTS) \
-		-D handbook_search_index=0  # indexing adds 1-2 s to every save; `make html` builds it
+		-d $(BUILDDIR)/doctrees -D handbook_search_index=0
 
 linkcheck: $(RUNTIME)  ## Check every external link (needs a network)
 	$(BUILD) -b linkcheck . $(BUILDDIR)/linkcheck

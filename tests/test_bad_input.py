@@ -24,7 +24,11 @@ CASES = {
     "bad-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 01/02/2026"),
                  r"guide\.md:4: WARNING: 'reviewed' must be a date written YYYY-MM-DD \(got '01/02/2026'\)"),
     "impossible-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2026-13-45"),
-                        r"guide\.md:4: WARNING: 'reviewed' is written but could not be read"),
+                        r"guide\.md:4: WARNING: 'reviewed' is not a real date \(2026-13-45: month must be in "
+                        r"1\.\.12\); write it as YYYY-MM-DD \[handbook\.frontmatter\]\n(?!.*guide\.md)"),
+    "malformed-yaml": (GUIDE, lambda t: mutate(t, "[databases, testing]", "[databases, testing] ]"),
+                       r"guide\.md:3: WARNING: the front matter is not valid YAML \(expected <block end>, "
+                       r"but found '\]'\); quote text .*\n(?!.*guide\.md)"),
     "future-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2999-01-01"),
                     r"guide\.md:4: WARNING: 'reviewed' is in the future"),
     "missing-description": (GUIDE, lambda t: re.sub(r"description: .*\n", "", t),

@@ -236,3 +236,43 @@ def test_a_shallow_clone_fails_the_strict_build_until_it_is_unshallowed(reposito
 
     git(clone, "fetch", "-q", "--unshallow")
     build(clone, tmp_path / "full")
+
+
+HOSTILE = "Loading `<script>window.pwned = 1</script>` tags late, Q&A `<details>`"
+HOSTILE_TEXT = "Loading <script>window.pwned = 1</script> tags late, Q&A <details>"
+
+
+@pytest.fixture
+def hostile_site(project, tmp_path):
+    """test-knowledge with beta titled like a page about script tags: every listing of it must
+    show the title as text, never as markup."""
+    beta = project / "beta.md"
+    beta.write_text(beta.read_text().replace("# Beta", f"# {HOSTILE}"))
+    return build(project, tmp_path / "out", "-D", "html_baseurl=https://handbook.example/")
+
+
+def test_a_title_with_markup_is_text_in_every_listing(hostile_site):
+    listings = {"alpha": ".handbook-backlinks, .handbook-related",  # beta: related to alpha
+                "gamma": ".handbook-related", "tags/caching": ".handbook-tag-pages",
+                "tags/index": "#tag-caching", "health": "table"}
+    for name, selector in listings.items():
+        html = page(hostile_site, name)
+        assert not [s for s in html.find_all("script") if "pwned" in s.get_text()], f"{name}: a live <script>"
+        assert not html.select(f"{selector.split(',')[0]} details"), f"{name}: a live <details>"
+        texts = [a.get_text() for block in html.select(selector) for a in block.select("a")]
+        assert HOSTILE_TEXT in texts, f"{name}: {texts}"
+    llms = (hostile_site / "llms.txt").read_text()
+    assert r"- [Loading \<script\>window.pwned = 1\</script\> tags late, Q&A \<details\>](" in llms
+
+
+@pytest.mark.browser
+def test_a_title_with_markup_is_text_in_search_results(hostile_site, page):
+    from conftest import serve
+
+    with serve(hostile_site) as base:
+        page.goto(f"{base}/search.html?q=beta+stands+alone")
+        page.wait_for_selector("#search-results[data-state=done]")
+        titles = page.locator("ul.search li > a").all_inner_texts()
+        assert HOSTILE_TEXT in titles, titles
+        assert page.evaluate("window.pwned") is None
+        assert page.locator("ul.search details").count() == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,9 +44,11 @@ def wait_for(predicate, timeout: float, step: float = 0.25):
     return None
 
 
-def test_livehtml_serves_and_reloads_an_edit(tmp_path):
+def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
     require(Path(sys.prefix, "bin", "sphinx-autobuild").exists(), "sphinx-autobuild is not installed")
     project = copy_sources(ROOT, tmp_path / "project")
+    # make html's examples cache: the preview shares its doctrees, so it runs no example again.
+    shutil.copytree(site.parent / "doctrees" / "handbook-examples", project / "_build" / "doctrees" / "handbook-examples")
     port = free_port()
     log = (tmp_path / "autobuild.log").open("w")
     server = subprocess.Popen(["make", "livehtml", f"VENV={sys.prefix}", f"PORT={port}"], cwd=project,
@@ -68,7 +71,27 @@ def test_livehtml_serves_and_reloads_an_edit(tmp_path):
         time.sleep(8)
         detections = (tmp_path / "autobuild.log").read_text().count("Detected change")
         assert detections == 1, (tmp_path / "autobuild.log").read_text()[-4000:]
+
+        # Nothing of the environment is published, and no stale search index is served.
+        preview = project / "_build" / "livehtml"
+        assert (project / "_build" / "doctrees" / "environment.pickle").is_file()
+        assert not (preview / ".doctrees").exists() and not list(preview.rglob("*.pickle"))
+        assert not (preview / "_pagefind").exists()
+        assert fetch(f"http://127.0.0.1:{port}/_pagefind/pagefind.js") is None
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
+
+
+def test_livehtml_reports_a_busy_port_before_building(tmp_path):
+    require(Path(sys.prefix, "bin", "sphinx-autobuild").exists(), "sphinx-autobuild is not installed")
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        started = time.monotonic()
+        result = subprocess.run(["make", "-o", f"{sys.prefix}/.installed-dev", "livehtml", f"VENV={sys.prefix}",
+                                 f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert f"port {port} on 127.0.0.1 is in use; try make livehtml PORT=8001" in result.stderr
+    assert time.monotonic() - started < 20, "reported before any build"
+    assert "Running Sphinx" not in result.stdout + result.stderr

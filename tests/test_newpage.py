@@ -74,3 +74,34 @@ def test_make_new_creates_a_page_that_builds(site, tmp_path):
     assert "WARNING" not in build.stderr
     html = (tmp_path / "html" / "essays" / "queues-everywhere.html").read_text()
     assert "<h1>Queues everywhere" in html
+
+
+def test_accented_titles_keep_their_letters_in_the_file_name(sections):
+    assert slugify("Café résumé über Straße") == "cafe-resume-uber-strae"
+    page = create("essays", "Café résumé", sections)
+    assert page.name == "cafe-resume.md"
+
+
+def test_a_label_used_elsewhere_is_refused_before_the_page_is_made(sections):
+    (sections / "essays" / "other.md").write_text("(queues)=\n# Something else\n")
+    with pytest.raises(ValueError, match=r"the label \(queues\)= is already used in essays/other.md"):
+        create("engineering-practices", "Queues", sections)
+    assert not (sections / "engineering-practices" / "queues.md").exists()
+
+
+def test_make_new_passes_the_title_as_text_never_through_the_shell(sections):
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+        shutil.copy(ROOT / name, sections / name)
+    shutil.copytree(ROOT / "_ext", sections / "_ext", ignore=shutil.ignore_patterns("__pycache__"))
+    title = 'Cost of $H and `touch pwned` with "quotes"'
+    # -o: the venv is this one, already installed; make must not refresh it.
+    make = ["make", "-o", f"{sys.prefix}/.installed-runtime", f"VENV={sys.prefix}", "new"]
+    result = subprocess.run([*make, "SECTION=essays", f"TITLE={title}"], cwd=sections,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert not (sections / "pwned").exists(), "a backtick in the title ran a command"
+    page = sections / "essays" / "cost-of-h-and-touch-pwned-with-quotes.md"
+    assert f"# {title}\n" in page.read_text()
+
+    usage = subprocess.run([*make, "SECTION=essays"], cwd=sections, capture_output=True, text=True, timeout=120)
+    assert usage.returncode != 0 and "usage: make new SECTION=" in usage.stderr

@@ -1,5 +1,5 @@
 """Reproducible builds: two clean builds of the same sources, in two different folders, with the
-same SOURCE_DATE_EPOCH, write byte-identical output.
+same SOURCE_DATE_EPOCH, one serial and one parallel (-j 2), write byte-identical output.
 
 Every file of the HTML output is compared (pages, text such as llms.txt and sitemap.xml, search
 indexes, copied assets), except the files listed in NON_DETERMINISTIC, each with its reason.
@@ -31,9 +31,9 @@ NON_DETERMINISTIC = {
 TEXT_SUFFIXES = {".html", ".txt", ".xml", ".js", ".mjs", ".css", ".json", ".svg", ".md"}
 
 
-def build(source: Path, out: Path, epoch: str, log) -> subprocess.Popen:
+def build(source: Path, out: Path, epoch: str, log, jobs: str = "1") -> subprocess.Popen:
     env = {**os.environ, "SOURCE_DATE_EPOCH": epoch, "PYTHONPATH": str(source / "_ext")}
-    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, "-d", str(out / "doctrees"),
+    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, "-j", jobs, "-d", str(out / "doctrees"),
                str(source), str(out / "html")]
     return subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -76,7 +76,9 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
     logs = [(source.parent / "out" / "build.log").open("w") for source in sources]
     processes = []
     try:
-        processes = [build(source, source.parent / "out", epoch, log) for source, log in zip(sources, logs)]
+        # One serial, one parallel: the output must not depend on -j either.
+        processes = [build(source, source.parent / "out", epoch, log, jobs)
+                     for source, log, jobs in zip(sources, logs, ("1", "2"))]
         codes = [process.wait(timeout=1800) for process in processes]
     finally:
         for process in processes:

@@ -13,7 +13,10 @@ A. The real handbook, copied into a temporary directory (the files ``git ls-file
 
    1. a cold build (fresh output and doctrees) with the executable examples' cache present, and
       one with an empty cache; their difference is the time the examples add to a cold build.
-      The examples' count is the number of cache entries the empty-cache build wrote.
+      The examples' count is the number of cache entries the empty-cache build wrote. A third
+      cold build runs the examples in the build's own process (HANDBOOK_BENCH_INLINE_EXAMPLES=1,
+      for this comparison only): the empty-cache build over it is what isolating every page's
+      examples in a forked worker costs.
    2. an incremental rebuild after appending a sentence to one page;
    3. an incremental rebuild after adding a page to a toctree, and whether every page's sidebar
       then lists the new page ("sidebars fresh");
@@ -113,6 +116,8 @@ FAST_VS_BASIC_LIMIT = 1.5
 # One repetition per size above 500 pages: ratios within this of each other count as equal.
 RATIO_NOISE = 0.05
 KNOWLEDGE_COST_LIMIT = 1.15  # the full build with the knowledge-base features, over without
+INLINE_EXAMPLES = "HANDBOOK_BENCH_INLINE_EXAMPLES"  # handbook.examples.worker.INLINE_FOR_BENCHMARK
+ISOLATION_LIMIT = 1.10  # isolated examples: within 10% of the in-process build (issue #22)
 LIVEHTML_PAGES = 1000  # the generated handbook that `make livehtml` is also timed in
 LIVEHTML_LIMITS = (2.0, 3.0)  # s, save to served: the real handbook, and LIVEHTML_PAGES pages
 SEARCH_TARGET_PAGES = 1000  # the generated handbook that the search targets are for
@@ -239,13 +244,14 @@ PAGEFIND_LINE = re.compile(r"Pagefind indexed \d+ pages in ([\d.]+) s")
 
 
 def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float,
-                 extra: list[str] = (), allowed_warnings: re.Pattern | None = None) -> Build:
+                 extra: list[str] = (), allowed_warnings: re.Pattern | None = None,
+                 env: dict[str, str] | None = None) -> Build:
     """Run one strict HTML build in its own process and time it from start to exit."""
     command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, *extra,
                "-d", str(doctrees), str(src), str(out)]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True, env=build_env())
+                               text=True, start_new_session=True, env={**build_env(), **(env or {})})
     try:
         output, _ = process.communicate(timeout=timeout)
         returncode = process.returncode
@@ -294,7 +300,7 @@ def stop_stray_postgres() -> None:
     """Fast-shutdown the example clusters still running under our TMPDIR, by their postmaster pid."""
     if TMPDIR is None:
         return
-    for pid_file in TMPDIR.glob("handbook-pg-*/data/postmaster.pid"):
+    for pid_file in TMPDIR.glob("handbook-build-*/handbook-pg-*/data/postmaster.pid"):
         try:
             pid = int(pid_file.read_text().split()[0])
             os.kill(pid, signal.SIGINT)
@@ -413,16 +419,17 @@ class Handbook:
         git_commit(self.src)
         log(f"copied {len(names)} files of the working tree into {self.src}")
 
-    def build(self, name: str, with_cache: Path | None) -> tuple[Build, Path]:
+    def build(self, name: str, with_cache: Path | None, env: dict[str, str] | None = None) -> tuple[Build, Path]:
         """A cold build into fresh folders, optionally seeded with an examples cache."""
         folder = self.builds / name
         fresh(folder)
         if with_cache is not None:
             shutil.copytree(with_cache, folder / "doctrees" / EXAMPLES_CACHE)
-        return self.rebuild(folder, name), folder
+        return self.rebuild(folder, name, env), folder
 
-    def rebuild(self, folder: Path, name: str) -> Build:
-        return sphinx_build(self.src, folder / "html", folder / "doctrees", f"handbook-{name}", self.timeout)
+    def rebuild(self, folder: Path, name: str, env: dict[str, str] | None = None) -> Build:
+        return sphinx_build(self.src, folder / "html", folder / "doctrees", f"handbook-{name}", self.timeout,
+                            env=env)
 
     # Edits are undone by writing the original text back, so every repetition starts alike.
     def edit(self, relative: str, change) -> None:
@@ -495,6 +502,10 @@ def bench_handbook(report: Report, work: Path, repeat: int, timeout: float) -> P
                                 note="empty minus cached, per repetition"),
         "examples_run": Figure("examples run by an empty-cache build", "count",
                                note="example-cache entries the build wrote"),
+        "inline": Figure("cold build, empty examples cache, examples in the build's process", "s",
+                         note="the unisolated baseline (HANDBOOK_BENCH_INLINE_EXAMPLES=1)"),
+        "isolation": Figure("isolation's cost: empty-cache build, isolated / in-process", "x",
+                            note="each example page and engine in a forked worker; per repetition"),
         "prose": Figure("incremental rebuild, one page's prose edited", "s", note=PROSE_PAGE),
         "added": Figure("incremental rebuild, one page added to a toctree", "s", note=NEW_PAGE),
         "stale": Figure("pages whose sidebar lacks the new page", "count"),
@@ -518,8 +529,13 @@ def bench_handbook(report: Report, work: Path, repeat: int, timeout: float) -> P
     for rep in range(1, repeat + 1):
         log(f"handbook: repetition {rep}/{repeat}")
         cached = cold_and_incremental_builds(handbook, figures, cache, rep)
+        inline, inline_folder = handbook.build(f"inline-{rep}", with_cache=None, env={INLINE_EXAMPLES: "1"})
+        record(figures["inline"], inline)
+        fresh(inline_folder)
         empty, folder = handbook.build(f"empty-{rep}", with_cache=None)
         record(figures["empty"], empty)
+        if empty.ok and inline.ok:
+            figures["isolation"].samples.append(empty.seconds / inline.seconds)
         if empty.ok:
             figures["examples_run"].samples.append(len(list((folder / "doctrees" / EXAMPLES_CACHE).glob("*.json"))))
             if cached.ok:
@@ -531,6 +547,8 @@ def bench_handbook(report: Report, work: Path, repeat: int, timeout: float) -> P
             fresh(folder)
 
     report.checks.append(sidebar_check(figures["stale"]))
+    report.checks.append(limit_check(figures["isolation"], ISOLATION_LIMIT,
+                                     "examples isolated in workers cost an empty-cache build"))
     latency = bench_livehtml(report, report.handbook, "", handbook.src, PROSE_PAGE, max(repeat, LIVE_EDITS),
                              timeout, cache)
     report.checks.append(limit_check(latency, LIVEHTML_LIMITS[0], "make livehtml shows an edit of the handbook"))
@@ -591,8 +609,8 @@ def bench_livehtml(report: Report, figures: list[Figure], label: str, src: Path,
         report.not_measured.append(f"livehtml latency: {latency.status}")
         return latency
 
-    if cache is not None:  # sphinx-autobuild keeps doctrees in <outdir>/.doctrees
-        shutil.copytree(cache, src / "_build" / "html" / ".doctrees" / EXAMPLES_CACHE)
+    if cache is not None:  # make livehtml shares make html's doctrees (and examples cache)
+        shutil.copytree(cache, src / "_build" / "doctrees" / EXAMPLES_CACHE)
     port = free_port()
     # -o: never let make refresh the venv from here (that would need the network).
     command = ["make", "-o", f"{venv}/.installed-runtime", "-o", f"{venv}/.installed-dev",

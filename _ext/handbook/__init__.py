@@ -14,6 +14,10 @@ One module per feature, each with a ``setup_*`` function called from :func:`setu
 * :mod:`handbook.assets` loads each page's assets only where they are used, and serves
   the extension's own script.
 * :mod:`handbook.templatecache` keeps the compiled theme templates between builds.
+* :mod:`handbook.strictness` makes every rebuild report the warnings of pages that still have
+  them, so a strict build never says "succeeded" over a broken page.
+* :mod:`handbook.output` removes deleted pages' output and keeps ``sitemap.xml`` in one order.
+* :mod:`handbook.shared` holds what several features use (HTML builders, page titles, URIs).
 
 Warnings are typed ``handbook.<feature>`` so that ``-W`` fails the build on them and a
 narrow ``suppress_warnings`` entry can silence one feature if ever needed.
@@ -28,13 +32,17 @@ from .health import setup_health
 from .knowledge import setup_knowledge
 from .llms import setup_llms
 from .navigation import setup_navigation
+from .output import setup_output
 from .search import setup_search
+from .strictness import setup_strictness
 from .templatecache import setup_templatecache
 
 __version__ = "0.1.0"
 
 
 def setup(app: Sphinx) -> dict:
+    setup_strictness(app)
+    setup_output(app)
     setup_frontmatter(app)
     setup_examples(app)
     setup_knowledge(app)

@@ -33,6 +33,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.application import Sphinx
 
+from .shared import HTML_BUILDERS
+
 STATIC = Path(__file__).parent / "static"
 DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
 CODE_ASSETS = ("pygments.css", "copybutton.css", "copybutton.js")
@@ -57,7 +59,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     dropped = () if uses_design(doctree) else DESIGN_ASSETS
     if not has_code(doctree):
         dropped += CODE_ASSETS
-    if app.builder.name in ("html", "dirhtml"):  # where handbook.js is
+    if app.builder.name in HTML_BUILDERS:  # where handbook.js is
         dropped += REPLACED
     for key in ("css_files", "script_files"):
         if key in context:
@@ -104,7 +106,7 @@ def _minified_copies(app: Sphinx) -> Path:
 
 def _builder_inited(app: Sphinx) -> None:
     _mermaid_only_where_drawn(app)
-    if app.builder.name in ("html", "dirhtml"):
+    if app.builder.name in HTML_BUILDERS:
         app.config.html_static_path.append(str(STATIC))
         app.config.html_static_path.append(str(_minified_copies(app)))  # last: these win
         app.add_js_file("handbook.js", loading_method="defer")

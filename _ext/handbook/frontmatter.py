@@ -46,7 +46,7 @@ def _written_keys(source: Path) -> dict[str, int]:
     indented under a top-level key is listed as ``top.key`` (``verified.date``)."""
     try:
         lines = source.read_text(encoding="utf-8").splitlines()
-    except OSError:
+    except (OSError, UnicodeDecodeError):  # Sphinx reports a page it cannot decode
         return {}
     if not lines or lines[0].strip() != "---":
         return {}
@@ -63,6 +63,44 @@ def _written_keys(source: Path) -> dict[str, int]:
         if nested and top:
             keys.setdefault(f"{top}.{nested.group(1)}", number)
     return keys
+
+
+_DATE_VALUE = re.compile(r"^([\w:-]+)\s*:\s*['\"]?(\d{4}-\d{1,2}-\d{1,2})['\"]?\s*(#.*)?$")
+
+
+def yaml_problem(source: Path) -> tuple[int, str] | None:
+    """``(line, message)`` for front matter that is not valid YAML, at the line YAML stopped
+    (MyST only says "Malformed YAML" at line 1, and drops the whole front matter)."""
+    try:
+        lines = source.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not lines or lines[0].strip() != "---":
+        return None
+    end = next((number for number, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)
+    if end is None:
+        return 1, "the front matter has no closing '---' line"
+    for number, line in enumerate(lines[1:end], start=2):
+        match = _DATE_VALUE.match(line)
+        if match:  # YAML reads 2026-13-45 as a date and fails on it, without saying where
+            try:
+                dt.date(*map(int, match.group(2).split("-")))
+            except ValueError as error:
+                return number, (f"'{match.group(1)}' is not a real date ({match.group(2)}: {error}); "
+                                "write it as YYYY-MM-DD")
+    import yaml
+
+    try:
+        yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        return line, (f"the front matter is not valid YAML ({problem}); quote text that contains "
+                      "': ' or starts with [, { or a quote, and write dates as YYYY-MM-DD")
+    except ValueError as error:
+        return 2, f"the front matter is not valid YAML ({error})"
+    return None
 
 
 def parse_date(value) -> dt.date | None:
@@ -218,7 +256,12 @@ def page_tags(meta: dict) -> list[str]:
 def _validate(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     docname = env.docname
-    written = _written_keys(Path(env.doc2path(docname)))
+    source = Path(env.doc2path(docname))
+    broken = yaml_problem(source)
+    if broken is not None:  # one warning, where the YAML breaks, instead of one per lost key
+        logger.warning(broken[1], location=(docname, broken[0]), type="handbook", subtype="frontmatter")
+        return
+    written = _written_keys(source)
     required = needs_verified(docname, app.config.handbook_verified_sections)
     for key, message in check_front_matter(env.metadata[docname], app.config.handbook_tags,
                                            dt.date.today(), set(written), required):
@@ -237,9 +280,15 @@ def _meta_description(app: Sphinx, pagename: str, templatename: str, context: di
         context["metatags"] = context.get("metatags", "") + tag
 
 
+def _replace_mysts_yaml_warning(app: Sphinx, config) -> None:
+    # MyST's "Malformed YAML" names line 1 only; _validate reports the same fault at its line.
+    config.suppress_warnings = [*config.suppress_warnings, "myst.topmatter"]
+
+
 def setup_frontmatter(app: Sphinx) -> None:
     app.add_config_value("handbook_tags", {}, "env", types=[dict])
     # Folders whose pages must say which versions their facts were verified against.
     app.add_config_value("handbook_verified_sections", ["skills"], "env", types=[list, tuple])
+    app.connect("config-inited", _replace_mysts_yaml_warning)
     app.connect("doctree-read", _validate)
     app.connect("html-page-context", _meta_description)

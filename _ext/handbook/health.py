@@ -24,7 +24,8 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .frontmatter import page_verified, parse_date
-from .knowledge import _title, _uri, drop_summaries, summary_placeholder, when_enabled
+from .knowledge import drop_summaries, summary_placeholder, when_enabled
+from .shared import page_title, page_uri
 
 STALE = "stale"
 ORPHAN = "no inbound links"
@@ -89,8 +90,8 @@ def _table(app: Sphinx, docname: str) -> nodes.Node:
     reviewed = {page: reviewed_age(env, page)[0] for page in env.handbook_pages}
     rows = []
     for page in sorted(env.handbook_pages, key=lambda p: (not flagged[p], reviewed[p] or dt.date.min, p)):
-        link = (f'<a class="reference internal" href="{html.escape(_uri(app, docname, page))}">'
-                f"{html.escape(_title(env, page))}</a>")
+        link = (f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
+                f"{html.escape(page_title(env, page))}</a>")
         rows.append(_cells("td", [
             link,
             reviewed[page].isoformat() if reviewed[page] else "missing",
@@ -146,8 +147,8 @@ def _verified_table(app: Sphinx, docname: str) -> str:
         return ""
     rows = []
     for page, (date, versions) in sorted(verified.items(), key=lambda item: (item[1][0], item[0])):
-        link = (f'<a class="reference internal" href="{html.escape(_uri(app, docname, page))}">'
-                f"{html.escape(_title(env, page))}</a>")
+        link = (f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
+                f"{html.escape(page_title(env, page))}</a>")
         stale = (today() - date).days > app.config.handbook_stale_after_days
         rows.append(_cells("td", [link, html.escape(versions_text(versions)), date.isoformat(),
                                   STALE if stale else "-"]))
@@ -173,13 +174,13 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     reviewed, age = reviewed_age(env, pagename)
     if age is not None and age > app.config.handbook_stale_after_days:
         context["handbook_stale"] = {"reviewed": reviewed.isoformat(), "days": age,
-                                     "health": _uri(app, pagename, app.config.handbook_health_page)}
+                                     "health": page_uri(app, pagename, app.config.handbook_health_page)}
     verified = page_verified(env.metadata.get(pagename, {}))
     if verified is not None:
         date, versions = verified
         context["handbook_verified"] = {"versions": versions_text(versions), "date": date.isoformat(),
                                         "long_date": long_date(date),
-                                        "health": _uri(app, pagename, app.config.handbook_health_page)}
+                                        "health": page_uri(app, pagename, app.config.handbook_health_page)}
 
 
 def _env_updated(app: Sphinx, env) -> list[str]:

@@ -34,6 +34,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from .frontmatter import page_tags
+from .shared import HTML_BUILDERS, page_title, page_uri
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +155,7 @@ def build_graph(env, old: Graph | None = None) -> Graph:
             incoming.setdefault(target, set()).add(source)
 
     # Sort keys, computed once: a title's text is walked out of its node tree on every call.
-    order = {doc: (_title(env, doc).lower(), doc) for doc in env.all_docs}
+    order = {doc: (page_title(env, doc).lower(), doc) for doc in env.all_docs}
 
     def key(docname: str) -> tuple[str, str]:
         return order.get(docname, (docname, docname))
@@ -197,25 +198,17 @@ def _env_updated(app: Sphinx, env) -> list[str]:
 # -- output ------------------------------------------------------------------------------------
 
 
-def _uri(app: Sphinx, fromdoc: str, todoc: str) -> str:
-    return app.builder.get_relative_uri(fromdoc, todoc)
-
-
-def _title(env, docname: str) -> str:
-    return env.titles[docname].astext() if docname in env.titles else docname
-
-
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
     env = app.env
     graph = getattr(env, "handbook_graph", None)
     if graph is None or pagename not in env.handbook_pages:
         return
     context["handbook_tags"] = [
-        (tag, _uri(app, pagename, f"tags/{tag}")) for tag in env.handbook_pages[pagename].tags]
+        (tag, page_uri(app, pagename, f"tags/{tag}")) for tag in env.handbook_pages[pagename].tags]
     context["handbook_backlinks"] = [
-        (_title(env, doc), _uri(app, pagename, doc)) for doc in graph.backlinks.get(pagename, [])]
+        (page_title(env, doc), page_uri(app, pagename, doc)) for doc in graph.backlinks.get(pagename, [])]
     context["handbook_related"] = [
-        (_title(env, doc), _uri(app, pagename, doc)) for doc in graph.related.get(pagename, [])]
+        (page_title(env, doc), page_uri(app, pagename, doc)) for doc in graph.related.get(pagename, [])]
 
 
 def _description(env, docname: str) -> str:
@@ -234,7 +227,7 @@ class TagIndexDirective(SphinxDirective):
 
 
 def _link(app: Sphinx, fromdoc: str, todoc: str, text: str) -> nodes.reference:
-    return nodes.reference("", text, internal=True, refuri=_uri(app, fromdoc, todoc))
+    return nodes.reference("", text, internal=True, refuri=page_uri(app, fromdoc, todoc))
 
 
 def _fill_tag_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -253,9 +246,9 @@ def _fill_tag_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
             section += heading
             section += nodes.paragraph(vocabulary[tag], vocabulary[tag])
             items = nodes.bullet_list()
-            for page in sorted(pages, key=lambda d: _title(env, d).lower()):
+            for page in sorted(pages, key=lambda d: page_title(env, d).lower()):
                 paragraph = nodes.paragraph()
-                paragraph += _link(app, docname, page, _title(env, page))
+                paragraph += _link(app, docname, page, page_title(env, page))
                 items += nodes.list_item("", paragraph)
             if pages:
                 section += items
@@ -265,17 +258,17 @@ def _fill_tag_index(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 def _tag_pages(app: Sphinx):
     """One generated page per tag (HTML builders only: they have no source to read)."""
-    if app.builder.name not in ("html", "dirhtml"):
+    if app.builder.name not in HTML_BUILDERS:
         return
     env = app.env
     graph = env.handbook_graph
     for tag, description in sorted(app.config.handbook_tags.items()):
         pagename = f"tags/{tag}"
         rows = []
-        for page in sorted(graph.tagged.get(tag, []), key=lambda d: _title(env, d).lower()):
+        for page in sorted(graph.tagged.get(tag, []), key=lambda d: page_title(env, d).lower()):
             rows.append(
-                f'<li><a class="reference internal" href="{html.escape(_uri(app, pagename, page))}">'
-                f"{html.escape(_title(env, page))}</a>"
+                f'<li><a class="reference internal" href="{html.escape(page_uri(app, pagename, page))}">'
+                f"{html.escape(page_title(env, page))}</a>"
                 f"<br><span class=\"handbook-tag-description\">{html.escape(_description(env, page))}</span></li>")
         # Searchable like a page with a source (page.html marks those), with the listing weighted
         # low so that a search for a topic finds the tag page without outranking the pages in it.
@@ -284,7 +277,7 @@ def _tag_pages(app: Sphinx):
                 f"<p>{html.escape(description)}</p>"
                 + (f'<ul class="handbook-tag-pages" data-pagefind-weight="{TAG_LISTING_WEIGHT}">{"".join(rows)}</ul>'
                    if rows else "<p>No pages yet.</p>")
-                + f'<p><a class="reference internal" href="{html.escape(_uri(app, pagename, TAG_INDEX))}">'
+                + f'<p><a class="reference internal" href="{html.escape(page_uri(app, pagename, TAG_INDEX))}">'
                   "All tags</a></p></section></div>")
         yield pagename, {"title": f"Pages tagged “{tag}”", "body": body, "parents": [],
                          "metatags": f'<meta name="description" content="{html.escape(description)}" />'}, "page.html"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from .shared import HTML_BUILDERS, page_title
+
 FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.S)
 
 
@@ -33,16 +35,20 @@ def reading_order(env, root: str) -> list[str]:
     return [*seen, *sorted(set(env.all_docs) - seen.keys())]
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
+
+
+def _markdown_text(text: str) -> str:
+    """Page text as literal Markdown (a title such as "Loading `<script>` tags" stays text)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def _source_url(app: Sphinx, docname: str, source: Path) -> str:
     return f"{app.config.html_baseurl.rstrip('/')}/_sources/{docname}{source.suffix}.txt"
 
 
-def _title(env, docname: str) -> str:
-    return env.titles[docname].astext() if docname in env.titles else docname
-
-
 def write_llms_files(app: Sphinx, exception) -> None:
-    if exception is not None or app.builder.name not in ("html", "dirhtml"):
+    if exception is not None or app.builder.name not in HTML_BUILDERS:
         return
     env = app.env
     order = reading_order(env, app.config.root_doc)
@@ -55,11 +61,12 @@ def write_llms_files(app: Sphinx, exception) -> None:
 
     lines = [f"# {app.config.project}", "", f"> {summary}"]
     for folder, docnames in groups.items():
-        heading = _title(env, f"{folder}/index") if folder else "Start here and reference"
-        lines += ["", f"## {heading}", ""]
+        heading = page_title(env, f"{folder}/index") if folder else "Start here and reference"
+        lines += ["", f"## {_markdown_text(heading)}", ""]
         for docname in docnames:
             description = str(env.metadata[docname].get("description", "")).strip()
-            lines.append(f"- [{_title(env, docname)}]({_source_url(app, docname, sources[docname])}): {description}")
+            lines.append(f"- [{_markdown_text(page_title(env, docname))}]"
+                         f"({_source_url(app, docname, sources[docname])}): {_markdown_text(description)}")
     Path(app.outdir, "llms.txt").write_text("\n".join(lines).strip() + "\n", encoding="utf-8")
 
     parts = []

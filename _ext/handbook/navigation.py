@@ -45,6 +45,8 @@ from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
+from .shared import HTML_BUILDERS
+
 logger = logging.getLogger(__name__)
 
 FURO_VERSION = "2025.12.19"  # the HTML structure below was checked against this release
@@ -267,7 +269,7 @@ def _patched_compute(app: Sphinx):
     def compute(context: dict) -> str:
         builder = app.builder
         if not app.config.handbook_fast_navigation or "toctree" not in context \
-                or builder.name not in ("html", "dirhtml"):
+                or builder.name not in HTML_BUILDERS:
             return accessible(_furo_compute(context))
         template = _template(app)
         if template is None:
@@ -304,7 +306,7 @@ TREE_FILE = "handbook-navigation.html"  # the whole tree, hrefs relative to the 
 
 def _uses_fast_navigation(app: Sphinx) -> bool:
     return (app.config.html_theme == "furo" and app.config.handbook_fast_navigation
-            and app.builder.name in ("html", "dirhtml"))
+            and app.builder.name in HTML_BUILDERS)
 
 
 def _builder_inited(app: Sphinx) -> None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import os
 import sys
+import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,11 +31,16 @@ SHAPES = {
                              "Failure modes and gotchas", "Commands and snippets", "Related", "References"]),
     "engineering-practices": (["delivery"], ["Why", "The practice, step by step", "Checklist",
                                              "Anti-patterns", "Related", "Further reading"]),
+    "case-studies": (["incidents"], ["What happened", "The mechanism", "The mechanism, reproduced",
+                                     "What our practices change", "Questions for your own system",
+                                     "Sources"]),
 }
 
 
 def slugify(title: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    # Accented letters keep their base letter ("Café résumé" -> cafe-resume), not a hyphen.
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     if not slug:
         raise ValueError(f"cannot make a file name from the title {title!r}")
     return slug
@@ -70,6 +77,17 @@ def add_to_toctree(index: Path, entry: str) -> None:
     index.write_text(text[:match.start()] + updated + text[match.end():], encoding="utf-8")
 
 
+def _label_in_use(root: Path, label: str) -> str | None:
+    """The page that already defines ``(label)=``, if any (labels are project-wide)."""
+    pattern = re.compile(rf"^\({re.escape(label)}\)=\s*$", re.M)
+    for page in sorted(root.rglob("*.md")):
+        if any(part.startswith((".", "_")) or part in {"node_modules", "tests"} for part in page.relative_to(root).parts):
+            continue
+        if pattern.search(page.read_text(encoding="utf-8", errors="replace")):
+            return page.relative_to(root).as_posix()
+    return None
+
+
 def create(section: str, title: str, root: Path = ROOT, today: dt.date | None = None) -> Path:
     if section not in SHAPES:
         raise ValueError(f"unknown section {section!r}; use one of {', '.join(SHAPES)}")
@@ -78,6 +96,9 @@ def create(section: str, title: str, root: Path = ROOT, today: dt.date | None = 
     if page.exists():
         raise FileExistsError(f"{page.relative_to(root)} exists already; choose another title")
     label = f"aws-{slug}" if section == "skills/aws" else slug
+    clash = _label_in_use(root, label)
+    if clash:
+        raise ValueError(f"the label ({label})= is already used in {clash}; choose another title")
     page.write_text(render(section, title, label, today or dt.date.today()), encoding="utf-8")
     # skills/aws pages are listed in the skills index, as aws/<name>.
     index_section, entry = ("skills", f"aws/{slug}") if section == "skills/aws" else (section, slug)
@@ -85,12 +106,20 @@ def create(section: str, title: str, root: Path = ROOT, today: dt.date | None = 
     return page
 
 
+USAGE = 'usage: make new SECTION=<essays|skills|skills/aws|engineering-practices|case-studies> TITLE="Page title"'
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("section", choices=sorted(SHAPES))
-    parser.add_argument("title")
+    # `make new` passes SECTION and TITLE in the environment, never through a shell command
+    # line, so a title's backticks, quotes and $ are text (HANDBOOK_NEW_* in the Makefile).
+    parser.add_argument("section", nargs="?", default=os.environ.get("HANDBOOK_NEW_SECTION", ""))
+    parser.add_argument("title", nargs="?", default=os.environ.get("HANDBOOK_NEW_TITLE", ""))
     parser.add_argument("--root", type=Path, default=ROOT, help="the handbook's root folder")
     args = parser.parse_args(argv)
+    if not args.section.strip() or not args.title.strip():
+        print(USAGE, file=sys.stderr)
+        return 2
     try:
         page = create(args.section, args.title, args.root)
     except (ValueError, FileExistsError) as error:

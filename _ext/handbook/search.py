@@ -52,6 +52,8 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from .shared import HTML_BUILDERS
+
 logger = logging.getLogger(__name__)
 
 #: The folder, inside the HTML output, that holds the index and Pagefind's UI.
@@ -66,7 +68,7 @@ EXCLUDE_SELECTORS = (
     "pre.mermaid",  # diagram source code ("sequenceDiagram", "-->>"), not prose
 )
 
-BUILDERS = ("html", "dirhtml")
+BUILDERS = HTML_BUILDERS
 TIMEOUT_S = 600
 
 #: Pagefind's first search waits for the index to load by checking every 50 ms (``getPtr()`` in
@@ -109,10 +111,14 @@ def _warn(message: str) -> None:
 
 def index_site(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: index the HTML output with Pagefind (HTML builders, successful builds)."""
-    if exception is not None or app.builder.name not in BUILDERS or not app.config.handbook_search_index:
+    if exception is not None or app.builder.name not in BUILDERS:
         return
     outdir = Path(app.outdir)
     bundle = outdir / BUNDLE_DIR
+    if not app.config.handbook_search_index:
+        # No index rather than a stale one: the search page then says to build with make html.
+        shutil.rmtree(bundle, ignore_errors=True)
+        return
     # Pagefind's file names carry content hashes; clear the previous run's, or they pile up.
     shutil.rmtree(bundle, ignore_errors=True)
     started = time.monotonic()
@@ -163,7 +169,7 @@ def _without_sphinx_index(app: Sphinx) -> None:
 
 def setup_search(app: Sphinx) -> None:
     # Indexing adds about a second to every build, incremental ones included; a preview server
-    # may pass -D handbook_search_index=0 and keep the index of the last full build.
+    # may pass -D handbook_search_index=0 (and then has no index: an old one would be stale).
     app.add_config_value("handbook_search_index", True, "", types=[bool])
     # After the other build-finished handlers (llms.txt, sitemap): they write no HTML pages,
     # but indexing last means it sees the finished site.

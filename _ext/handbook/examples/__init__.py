@@ -23,6 +23,15 @@ Options (all optional):
 ``:caption: TEXT``   a caption above the code
 ``:alt: TEXT``       python only: the text alternative of the figures the example draws
                      (every matplotlib figure left open is shown as an image; required then)
+``:timeout: SECONDS``  how long the example may run (default 60); past it, it is stopped and
+                     the build fails
+
+Examples never run in the build's own process: each page's examples of an engine run in a
+forked worker (:mod:`.worker`), so that an example that exits, crashes, hangs, prints without end
+or changes interpreter state fails with its page and line instead of ending or silencing the
+build, and no page sees another's state. Each page gets its own PostgreSQL database; a page
+whose examples create roles (cluster-wide) holds a lock while it runs and its roles are dropped
+after it. Output is capped at 200,000 characters per example.
 
 PostgreSQL output is made stable: no parallel workers or JIT, UTC, and ``actual time=`` and
 ``Planning/Execution Time`` values from ``EXPLAIN ANALYZE`` are masked. Prefer
@@ -38,12 +47,17 @@ match its note is served from the cache alone.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import html
 import json
 import os
 import re
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 from importlib import metadata
 from pathlib import Path
 
@@ -54,7 +68,8 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from .engines import (DuckDBSession, ExampleError, Figure, PostgresServer, PostgresSession, PythonSession,
-                      Table, Text)
+                      Table, Text, scratch_base)
+from .worker import DEFAULT_TIMEOUT, Worker, worker_class
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +79,7 @@ DEFAULT_MASKS = {
 }
 MASK = "…"
 _USES_POSTGRES = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{run\}\s+postgresql", re.M)
+_CREATES_ROLES = re.compile(r"\b(CREATE|ALTER|DROP)\s+(ROLE|USER|GROUP)\b", re.I)
 
 
 def _engine_versions() -> str:
@@ -77,78 +93,114 @@ def _engine_versions() -> str:
 
 
 class Runner:
-    """Per-process state: the PostgreSQL server and each page's open sessions and chains."""
+    """Per-process state: the PostgreSQL server, the scratch folder, and each page's workers
+    (one per engine, see :mod:`.worker`) and example chains."""
 
-    format_version = "1"  # bump to invalidate every cached result
+    format_version = "2"  # bump to invalidate every cached result
 
     def __init__(self) -> None:
         self.server: PostgresServer | None = None
         self.server_pid: int | None = None  # the process that started it
         self.main_pid = os.getpid()  # the build's own process (parallel readers are forks of it)
+        self.scratch: Path | None = None  # the build's temporary folder: server, work folders
         self.fingerprints: dict[str, str] = {}  # pages with PostgreSQL examples to read -> fingerprint
-        self.sessions: dict[tuple[str, str], object] = {}
+        self.role_pages: set[str] = set()  # pages whose examples create roles (cluster-wide)
+        self.workers: dict[tuple[str, str], Worker] = {}
+        self.databases: dict[str, str] = {}  # page -> its database, while the page is read
+        self.roles_before: dict[str, set[str]] = {}  # page holding the roles lock -> roles before it
         self.chains: dict[tuple[str, str], list[str]] = {}
         self.executed = 0  # blocks run by an engine (replays included), for tests and the benchmark
         self.servers_started = 0  # likewise
         self.salt = self.format_version + _engine_versions()
 
+    def scratch_dir(self) -> Path:
+        if self.scratch is None or not self.scratch.is_dir():
+            self.scratch = Path(tempfile.mkdtemp(prefix="handbook-build-", dir=scratch_base()))
+            if os.geteuid() == 0:
+                self.scratch.chmod(0o755)  # the server's own user must enter to reach its data
+        return self.scratch
+
     # The server starts in the main process before reading, so that parallel readers
     # (forked processes) share it, and stops when the build ends.
     def start_server(self) -> None:
         if self.server is None:
-            self.server = PostgresServer()
+            self.server = PostgresServer(self.scratch_dir())
             self.server_pid = os.getpid()
             self.servers_started += 1
 
     def stop(self) -> None:
-        for key in list(self.sessions):
-            self.close_page(key[0])
-        if self.server is not None:
+        """End every page's workers, stop the server and remove the scratch folder; also what
+        an interrupted build (Ctrl-C, SIGTERM) runs on its way out."""
+        for docname in {key[0] for key in self.workers}:
+            self.close_page(docname)
+        if self.server is not None and self.server_pid == os.getpid():
             self.server.stop()
             self.server = None
+        if self.scratch is not None and os.getpid() == self.main_pid:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def close_page(self, docname: str) -> None:
         for key in [k for k in self.chains if k[0] == docname]:
             del self.chains[key]
-            session = self.sessions.pop(key, None)
-            if session is not None:
-                session.close()
+        for key in [k for k in self.workers if k[0] == docname]:
+            self.workers.pop(key).close()
+            shutil.rmtree(self._workdir(*key), ignore_errors=True)
+        database = self.databases.pop(docname, None)
+        if database is not None and self.server is not None:
+            self.server.drop_database(database)
+            if docname in self.roles_before:
+                self.server.unlock_roles(self.roles_before.pop(docname))
 
-    def _open(self, docname: str, engine: str):
+    def _workdir(self, docname: str, engine: str) -> Path:
+        name = hashlib.sha1(f"{docname}\0{engine}".encode()).hexdigest()[:16]
+        return self.scratch_dir() / f"{engine}-{name}"
+
+    def _open(self, docname: str, engine: str) -> Worker:
+        workdir = self._workdir(docname, engine)
+        workdir.mkdir(parents=True, exist_ok=True)
         if engine == "postgresql":
             if self.server is None:  # e.g. a page read by a test without the read hook
                 self.start_server()
+            if docname in self.role_pages:
+                self.roles_before[docname] = self.server.lock_roles()
             database = "page_" + hashlib.sha1(docname.encode()).hexdigest()[:16]
-            return PostgresSession(self.server.uri, database)
+            uri = self.server.create_database(database)
+            self.databases[docname] = database
+            return worker_class()(lambda: PostgresSession(workdir, uri), workdir)
         if engine == "duckdb":
-            return DuckDBSession()
-        return PythonSession(docname)
+            return worker_class()(lambda: DuckDBSession(workdir), workdir)
+        return worker_class()(lambda: PythonSession(workdir, docname), workdir)
 
-    def run(self, docname: str, engine: str, step: str, code: str, session: str, cache_dir: Path):
+    def run(self, docname: str, engine: str, step: str, code: str, session: str, cache_dir: Path,
+            timeout: float = DEFAULT_TIMEOUT):
         """Return ``(outputs, error)`` for one example, from the cache when its chain is unchanged."""
         key = (docname, engine)
         chain = self.chains.setdefault(key, [])
         chain.append(json.dumps([session, code]))
         digest = hashlib.sha256("\0".join([self.salt, engine, *chain]).encode()).hexdigest()
         cache_file = cache_dir / f"{digest}.json"
-        if key not in self.sessions and cache_file.exists():
+        if key not in self.workers and cache_file.exists():
             cached = json.loads(cache_file.read_text(encoding="utf-8"))
             return _decode(cached["outputs"]), cached["error"]
 
-        if key not in self.sessions:  # first live run on this page: replay the chain so far
-            self.sessions[key] = live = self._open(docname, engine)
+        if key not in self.workers:  # first live run on this page: replay the chain so far
+            self.workers[key] = live = self._open(docname, engine)
             for earlier in chain[:-1]:
                 earlier_session, earlier_code = json.loads(earlier)
                 self.executed += 1
                 try:
-                    live.run(earlier_code, earlier_session)
+                    live.run(earlier_code, earlier_session, DEFAULT_TIMEOUT)
                 except ExampleError:
                     pass  # an expected error; unexpected ones were reported when it first ran
         self.executed += 1
+        worker = self.workers[key]
         try:
-            outputs, error = self.sessions[key].run(code, session), None
+            outputs, error = worker.run(code, session, timeout), None
         except ExampleError as exc:
             outputs, error = [], str(exc)
+        if worker.failed:
+            return outputs, error  # a crash or a timeout is not the example's lasting result: no cache
         cache_dir.mkdir(parents=True, exist_ok=True)
         temporary = cache_file.with_suffix(f".{step}.tmp")
         temporary.write_text(json.dumps({"outputs": _encode(outputs), "error": error}), encoding="utf-8")
@@ -193,6 +245,7 @@ class RunDirective(SphinxDirective):
         "mask": directives.unchanged_required,
         "caption": directives.unchanged_required,
         "alt": directives.unchanged_required,
+        "timeout": directives.positive_int,
     }
 
     def _fail(self, message: str) -> None:
@@ -213,7 +266,8 @@ class RunDirective(SphinxDirective):
             self._fail(":session: is for postgresql examples only")
 
         cache_dir = Path(self.env.doctreedir) / "handbook-examples"
-        outputs, error = RUNNER.run(self.env.docname, engine, str(self.lineno), code, session, cache_dir)
+        outputs, error = RUNNER.run(self.env.docname, engine, str(self.lineno), code, session, cache_dir,
+                                    self.options.get("timeout", DEFAULT_TIMEOUT))
         outputs = self._masked(engine, outputs)
         error = self._masked_text(engine, error) if error else None
         self._check(engine, outputs, error)
@@ -373,12 +427,16 @@ def _before_read(app: Sphinx, env, docnames: list[str]) -> None:
     each such page's fingerprint for the note its read leaves (parallel readers inherit it)."""
     RUNNER.main_pid = os.getpid()
     RUNNER.fingerprints = {}
+    RUNNER.role_pages = set()
+    RUNNER.scratch_dir()  # made here, so that parallel readers share it and the build removes it
     for docname in docnames:
         try:
             text = Path(env.doc2path(docname)).read_text(encoding="utf-8")
-        except OSError:
-            continue
+        except (OSError, UnicodeDecodeError):
+            continue  # Sphinx reports a page it cannot decode, at the page
         if _USES_POSTGRES.search(text):
+            if _CREATES_ROLES.search(fenced_text(text)):
+                RUNNER.role_pages.add(docname)
             RUNNER.fingerprints[docname] = fingerprint = _examples_fingerprint(text)
             note = _note_file(env, docname)
             if not note.exists() or note.read_text(encoding="utf-8") != fingerprint:
@@ -404,7 +462,26 @@ def _build_finished(app: Sphinx, exception) -> None:
     RUNNER.stop()
 
 
+def _stop_on_exit() -> None:
+    if os.getpid() == RUNNER.main_pid:
+        RUNNER.stop()
+
+
+def _interrupt_on_sigterm(signum, frame) -> None:
+    """SIGTERM (what a CI timeout or ``kill`` sends) ends the build like Ctrl-C: Sphinx stops,
+    and the exit handler stops the workers and the server and removes the scratch folder."""
+    if os.getpid() != RUNNER.main_pid:  # a parallel reader: end quietly, the build cleans up
+        os._exit(128 + signum)
+    raise KeyboardInterrupt
+
+
 def setup_examples(app: Sphinx) -> None:
+    RUNNER.main_pid = os.getpid()
+    if not getattr(setup_examples, "exit_handlers", False):  # once per process, however many apps
+        setup_examples.exit_handlers = True
+        atexit.register(_stop_on_exit)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     app.add_directive("run", RunDirective)
     app.connect("env-before-read-docs", _before_read)
     app.connect("doctree-read", _page_read)
