@@ -162,6 +162,7 @@ from one of the sections:</p>
   <li><a href="{prefix}essays/index.html">Essays</a>: the long-form arguments</li>
   <li><a href="{prefix}skills/index.html">Skills</a>: one page per technology</li>
   <li><a href="{prefix}engineering-practices/index.html">Engineering practices</a>: how we work</li>
+  <li><a href="{prefix}case-studies/index.html">Case studies</a>: real incidents, analysed</li>
   <li><a href="{prefix}glossary.html">Glossary</a></li>
 </ul>
 """.replace("{prefix}", notfound_urls_prefix),

@@ -48,6 +48,36 @@ def test_skill_shape(page):
     assert len(links) >= 2, "links to at least two essays or practices"
 
 
+@pytest.mark.parametrize("page", section_pages("case-studies"), ids=lambda p: p.stem)
+def test_case_study_shape(page):
+    """One real incident: a timeline from the operator's own account (linked), the mechanism,
+    what our practices change, questions, sources; about 1,200 words of prose or more."""
+    text = page.read_text(encoding="utf-8")
+    body = prose(text)
+    headings = re.findall(r"^## (.+)$", body, re.M)
+    for expected in ("What happened", "The mechanism", "What our practices change", "Questions for your own system",
+                     "Sources"):
+        assert any(h.startswith(expected) for h in headings), f"a section '{expected}'"
+    happened = body[body.index("## What happened"):body.index("## The mechanism")]
+    assert re.search(r"\]\(https?://", happened), "the timeline links the operator's account"
+    assert re.search(r"^\|.*\|\n\|[ :|-]+\|$", happened, re.M), "the timeline is a table"
+    assert "incidents" in text.split("---", 2)[1], "tagged incidents"
+    assert re.search(r"\{doc\}`/essays/", body), "links the essay whose theme it tests"
+    assert len(body.split()) >= 1200
+
+
+def test_case_studies_reproduce_their_mechanism():
+    pages = section_pages("case-studies")
+    reproduced = [p.stem for p in pages if re.search(r"^`{3,}\{run\} (postgresql|duckdb|python)", p.read_text(), re.M)]
+    assert len(pages) >= 14 and len(reproduced) >= 8, reproduced
+
+
+def test_every_essay_links_at_least_two_case_studies():
+    for page in section_pages("essays"):
+        linked = set(re.findall(r"\{doc\}`(?:[^`<]*<)?/case-studies/([a-z0-9-]+)", page.read_text(encoding="utf-8")))
+        assert len(linked) >= 2, f"{page.name} links {sorted(linked)}"
+
+
 def test_sections_have_their_pages():
     assert len(section_pages("essays")) >= 14
     assert len(section_pages("skills")) >= 25

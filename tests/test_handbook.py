@@ -11,7 +11,7 @@ from bs4 import BeautifulSoup
 from conftest import ROOT
 from handbook.frontmatter import check_front_matter, needs_verified
 
-SECTIONS = ("essays", "skills", "engineering-practices")
+SECTIONS = ("essays", "skills", "engineering-practices", "case-studies")
 
 
 def source_pages() -> list[str]:
