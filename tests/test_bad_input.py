@@ -82,3 +82,15 @@ def test_the_unchanged_small_project_builds_clean(tmp_path):
     html = (tmp_path / "out" / "guide.html").read_text(encoding="utf-8")
     assert '<meta name="description" content="A guide page that the home page links to' in html
     assert (tmp_path / "out" / "skills" / "tool.html").is_file()  # its `verified` is valid
+
+
+def test_the_contributing_page_lists_every_warning_subtype():
+    from conftest import ROOT
+    from handbook.shared import WARNING_SUBTYPES
+
+    listed = set(re.findall(r"^\| `handbook\.([a-z]+)` \|", (ROOT / "contributing.md").read_text(), re.M))
+    assert listed == set(WARNING_SUBTYPES)
+    used = set()
+    for module in (ROOT / "_ext" / "handbook").rglob("*.py"):
+        used |= set(re.findall(r'\bwarn\(\s*"([a-z]+)"', module.read_text()))
+    assert used == set(WARNING_SUBTYPES), "every declared subtype is used, and only those"

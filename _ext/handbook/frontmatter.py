@@ -25,9 +25,8 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.util import logging
 
-logger = logging.getLogger(__name__)
+from .shared import warn
 
 REQUIRED = ("description", "tags", "reviewed")
 OPTIONAL = ("owner", "verified")  # `verified` is required on pages in handbook_verified_sections
@@ -259,14 +258,14 @@ def _validate(app: Sphinx, doctree: nodes.document) -> None:
     source = Path(env.doc2path(docname))
     broken = yaml_problem(source)
     if broken is not None:  # one warning, where the YAML breaks, instead of one per lost key
-        logger.warning(broken[1], location=(docname, broken[0]), type="handbook", subtype="frontmatter")
+        warn("frontmatter", broken[1], (docname, broken[0]))
         return
     written = _written_keys(source)
     required = needs_verified(docname, app.config.handbook_verified_sections)
     for key, message in check_front_matter(env.metadata[docname], app.config.handbook_tags,
                                            dt.date.today(), set(written), required):
         line = written.get(key) or written.get(key.split(".", 1)[0], 1)
-        logger.warning(message, location=(docname, line), type="handbook", subtype="frontmatter")
+        warn("frontmatter", message, (docname, line))
     description = env.metadata[docname].get("description")
     if isinstance(description, str) and description.strip():
         # sphinxext-opengraph takes og:* keys from the page metadata over its own guess.

@@ -43,11 +43,8 @@ from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.errors import ExtensionError
-from sphinx.util import logging
 
-from .shared import HTML_BUILDERS
-
-logger = logging.getLogger(__name__)
+from .shared import HTML_BUILDERS, warn
 
 FURO_VERSION = "2025.12.19"  # the HTML structure below was checked against this release
 
@@ -154,11 +151,10 @@ def _build_template(app: Sphinx) -> Template | None:
 
     expected = {"li": len(entries), "a": len(entries), "input": len(checkbox_owner), "ul": len(list_owner)}
     if counts != expected or open_lists or len(list_end) != len(list_owner):
-        logger.warning(
-            f"Furo's navigation HTML no longer matches the toctree (found {counts}, expected {expected}); "
-            f"the fast navigation was written for Furo {FURO_VERSION} and is switched off for this build. "
-            "Update handbook/navigation.py for the new Furo, or pin Furo back.",
-            type="handbook", subtype="navigation")
+        warn("navigation",
+             f"Furo's navigation HTML no longer matches the toctree (found {counts}, expected {expected}); "
+             f"the fast navigation was written for Furo {FURO_VERSION} and is switched off for this build. "
+             "Update handbook/navigation.py for the new Furo, or pin Furo back.")
         return None
     template = Template(parts, entries, list_owner, root, list_end=list_end)
     for index, entry in enumerate(entries):

@@ -52,7 +52,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .shared import HTML_BUILDERS
+from .shared import HTML_BUILDERS, warn
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ def wait_less(bundle: Path) -> str | None:
 
 
 def _warn(message: str) -> None:
-    logger.warning(f"site search: {message}", type="handbook", subtype="search")
+    warn("search", f"site search: {message}")
 
 
 def index_site(app: Sphinx, exception: Exception | None) -> None:

@@ -1,9 +1,31 @@
-"""What several features of the extension use: the builders that write HTML pages, and a
-page's title and address as other pages show them."""
+"""What several features of the extension use: the builders that write HTML pages, a page's
+title and address as other pages show them, and the extension's warnings."""
 
 from __future__ import annotations
 
 from sphinx.application import Sphinx
+from sphinx.util import logging
+
+_logger = logging.getLogger("handbook")
+
+#: Every warning the extension gives is ``handbook.<subtype>``, one of these. A strict build
+#: fails on any of them; ``suppress_warnings = ["handbook.<subtype>"]`` silences one (the
+#: contributing page lists them for authors).
+WARNING_SUBTYPES = {
+    "frontmatter": "a page's front matter is missing, malformed or invalid",
+    "examples": "an executable example failed, exited, hung, printed too much or broke its promise",
+    "encoding": "a page is not UTF-8",
+    "navigation": "Furo's navigation HTML changed, and the fast navigation is off for the build",
+    "search": "Pagefind could not index the site",
+}
+
+
+def warn(subtype: str, message: str, location=None) -> None:
+    """Report a problem as the typed warning ``handbook.<subtype>``, at ``location`` (a docname,
+    or ``(docname, line)``) when it has one."""
+    if subtype not in WARNING_SUBTYPES:
+        raise ValueError(f"unknown warning subtype {subtype!r}; declare it in WARNING_SUBTYPES")
+    _logger.warning(message, location=location, type="handbook", subtype=subtype)
 
 HTML_BUILDERS = ("html", "dirhtml")  # the builders whose pages carry the handbook's features
 

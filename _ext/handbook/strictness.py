@@ -23,6 +23,8 @@ from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 from sphinx.util import logging as sphinx_logging
 
+from .shared import warn
+
 NOTE = "handbook-warned.json"
 EVERY_PAGE = "*"
 
@@ -88,7 +90,6 @@ def _warning_handler() -> logging.Handler:
 
 def _skip_undecodable(app: Sphinx, env, docnames: list[str]) -> None:
     """``env-before-read-docs``: warn about, and do not read, pages that are not UTF-8."""
-    logger = sphinx_logging.getLogger(__name__)
     for docname in list(docnames):
         try:
             data = Path(env.doc2path(docname)).read_bytes()
@@ -99,9 +100,8 @@ def _skip_undecodable(app: Sphinx, env, docnames: list[str]) -> None:
             line = data[:error.start].count(b"\n") + 1
             docnames.remove(docname)
             env.found_docs.discard(docname)  # Sphinx's project then treats it as absent, not unread
-            logger.warning(f"the page is not UTF-8 (byte {data[error.start]:#04x} at line {line}); save "
-                           "it as UTF-8 (in most editors: 'Save with encoding')", location=(docname, line),
-                           type="handbook", subtype="encoding")
+            warn("encoding", f"the page is not UTF-8 (byte {data[error.start]:#04x} at line {line}); save "
+                             "it as UTF-8 (in most editors: 'Save with encoding')", (docname, line))
 
 
 def setup_strictness(app: Sphinx) -> None:

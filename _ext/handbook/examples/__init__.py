@@ -64,14 +64,12 @@ from pathlib import Path
 from docutils import nodes
 from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
-from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from .engines import (DuckDBSession, ExampleError, Figure, PostgresServer, PostgresSession, PythonSession,
                       Table, Text, scratch_base)
 from .worker import DEFAULT_TIMEOUT, Worker, worker_class
-
-logger = logging.getLogger(__name__)
+from ..shared import warn
 
 ENGINES = {"postgresql": "sql", "duckdb": "sql", "python": "python"}  # engine -> code language
 DEFAULT_MASKS = {
@@ -249,8 +247,7 @@ class RunDirective(SphinxDirective):
     }
 
     def _fail(self, message: str) -> None:
-        logger.warning(message, location=(self.env.docname, self.lineno),
-                       type="handbook", subtype="examples")
+        warn("examples", message, (self.env.docname, self.lineno))
 
     def run(self) -> list[nodes.Node]:
         engine = self.arguments[0].strip().lower()
