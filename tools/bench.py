@@ -332,7 +332,8 @@ def project_files(root: Path) -> list[str]:
     so the benchmark only reads the repository: it never takes its index lock or rewrites its
     index while somebody else is committing.
     """
-    git_dir = root / ".git"
+    found = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], cwd=root, capture_output=True, text=True)
+    git_dir = Path(found.stdout.strip()) if found.returncode == 0 else root / ".git"  # a worktree's too
     if not (git_dir / "index").is_file():
         raise SystemExit(f"{root} is not a git checkout with an index; the benchmark copies what git lists")
     with tempfile.TemporaryDirectory(prefix="handbook-bench-git-") as scratch:

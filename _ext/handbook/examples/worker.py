@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
 import signal
 from multiprocessing.connection import Pipe
@@ -54,6 +55,9 @@ def _serve(conn, open_session, capture: Path) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle; it stops us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _die_with_parent()
+    # The build's objects (its environment, doctrees) came with the fork: keep the worker's
+    # garbage collector off them, or its first full collection touches, and so copies, them all.
+    gc.freeze()
     # Output written to the file descriptors themselves (a subprocess, os.write) is kept too.
     fd = os.open(capture, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 1)
