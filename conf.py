@@ -179,7 +179,8 @@ redirect_html_template_file = "_templates/redirect.html"
 
 # Mermaid diagrams, served from the site itself (a vendored copy from npm), never a CDN.
 mermaid_use_local = "vendor/mermaid/mermaid.esm.min.mjs"
-mermaid_version = "11.12.1"  # must match the vendored copy: see `make vendor-mermaid`
+# The vendored copy's version, written by `make vendor-mermaid` (the Makefile reads the same file).
+mermaid_version = (HERE / "_static" / "vendor" / "mermaid" / "VERSION").read_text(encoding="utf-8").strip()
 mermaid_height = "auto"  # the default 500px box squashes tall diagrams and pads flat ones
 mermaid_fullscreen = False  # its button glyph renders as a missing-glyph box in common fonts
 myst_fence_as_directive = ["mermaid"]
