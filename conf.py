@@ -146,6 +146,10 @@ ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image"
 
 # Sitemap with clean, version-free URLs (html_baseurl already carries language/version).
 sitemap_url_scheme = "{link}"
+# <lastmod> per page: the date of the last commit that changed the page or a file it includes,
+# from sphinx-last-updated-by-git (the dates pages show as "Last updated"). Generated tag pages
+# have no source, so no date.
+sitemap_show_lastmod = True
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 
 # The 404 page: absolute asset URLs, so it renders at any depth. On Read the Docs pages live
