@@ -1,5 +1,7 @@
 # The handbook's commands. `make html` and `make test` need nothing but python3: the first
-# run creates .venv from the pinned requirements and refreshes it when they change.
+# run creates .venv from the lock files (every package pinned with its hashes) and refreshes it
+# when they change. requirements*.txt are the hand-edited top-level pins; `make lock` and
+# `make upgrade` rewrite requirements*.lock from them.
 
 PYTHON      ?= python3
 VENV        ?= .venv
@@ -13,32 +15,53 @@ BIN      := $(VENV)/bin
 SPHINX   := $(BIN)/sphinx-build
 RUNTIME  := $(VENV)/.installed-runtime
 DEV      := $(VENV)/.installed-dev
+LOCK     := requirements.lock
+DEV_LOCK := requirements-dev.lock
 NODE     := node_modules/.installed
 
 .DEFAULT_GOAL := html
-# Keep equal to mermaid_version in conf.py.
-MERMAID_VERSION := 11.12.1
+# The vendored Mermaid's version, in one place: conf.py reads the same file. To move to another
+# release: make vendor-mermaid MERMAID_VERSION=11.x.y (it rewrites the file).
+MERMAID_VERSION_FILE := _static/vendor/mermaid/VERSION
+MERMAID_VERSION := $(shell cat $(MERMAID_VERSION_FILE))
+
+# Writes the lock files with the uv pinned in requirements-dev.txt, for Read the Docs' platform
+# (Linux x86-64, Python 3.11); every file of each pinned release is hashed, from the default
+# index, whatever a local pip configuration points at. LOCK_ARGS: e.g. --upgrade-package NAME.
+LOCK_ARGS ?=
+UV_COMPILE = $(BIN)/uv pip compile --no-config --quiet --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-unknown-linux-gnu --custom-compile-command "make lock" $(LOCK_ARGS)
 
 # One doctree folder for every builder, so that examples run once and builds share the cache.
 BUILD = $(SPHINX) --jobs $(JOBS) $(SPHINXOPTS) -d $(BUILDDIR)/doctrees
 
-.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test report bench new clean vendor-mermaid
+.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test report bench new clean vendor-mermaid lock upgrade
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamp files: pip runs again only when a requirements file is newer than its stamp.
-$(RUNTIME): requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+# Stamp files: pip runs again only when a lock file is newer than its stamp. Hash-checking mode,
+# wheels only: every package, pip itself included, must match a hash in the lock.
+PIP_INSTALL = $(BIN)/python -m pip install --quiet --require-hashes --only-binary :all:
+$(RUNTIME): $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -r $(LOCK)
 	@touch $@
 
-$(DEV): requirements-dev.txt $(RUNTIME)
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+$(DEV): $(DEV_LOCK) $(RUNTIME)
+	$(PIP_INSTALL) -r $(DEV_LOCK)
 	@touch $@
+
+lock: $(DEV)  ## Rewrite requirements*.lock after editing requirements*.txt (other pins kept)
+	$(UV_COMPILE) requirements.txt -o $(LOCK)
+	$(UV_COMPILE) requirements-dev.txt -c $(LOCK) -o $(DEV_LOCK)
+
+upgrade: $(DEV)  ## Lock the newest releases the top-level pins allow, then install and build
+	$(UV_COMPILE) --upgrade requirements.txt -o $(LOCK)
+	$(UV_COMPILE) --upgrade requirements-dev.txt -c $(LOCK) -o $(DEV_LOCK)
+	$(MAKE) html
 
 # Node tools for the quality gates (Lighthouse, the Nu HTML checker), pinned in package-lock.json.
 # --ignore-scripts: vnu-jar's install script would download a Java; the tests use Debian's.
@@ -99,8 +122,9 @@ report: $(DEV) $(NODE)  ## Run the quality gates and print their figures (pages,
 	-$(BIN)/python -m pytest -q $(GATES) $(PYTEST_ARGS)
 	$(BIN)/python tools/report.py
 
-vendor-mermaid:  ## Refresh the Mermaid copy served from _static (needs npm)
+vendor-mermaid:  ## Refresh the vendored Mermaid (needs npm): [MERMAID_VERSION=11.x.y]
 	rm -rf _static/vendor/mermaid && mkdir -p _static/vendor/mermaid
+	echo $(MERMAID_VERSION) > $(MERMAID_VERSION_FILE)
 	cd $$(mktemp -d) && npm pack --silent mermaid@$(MERMAID_VERSION) >/dev/null && tar xzf mermaid-*.tgz && \
 		cp package/dist/mermaid.esm.min.mjs package/LICENSE $(CURDIR)/_static/vendor/mermaid/ && \
 		cp -r package/dist/chunks $(CURDIR)/_static/vendor/mermaid/

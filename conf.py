@@ -146,6 +146,10 @@ ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image"
 
 # Sitemap with clean, version-free URLs (html_baseurl already carries language/version).
 sitemap_url_scheme = "{link}"
+# <lastmod> per page: the date of the last commit that changed the page or a file it includes,
+# from sphinx-last-updated-by-git (the dates pages show as "Last updated"). Generated tag pages
+# have no source, so no date.
+sitemap_show_lastmod = True
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 
 # The 404 page: absolute asset URLs, so it renders at any depth. On Read the Docs pages live
@@ -180,7 +184,8 @@ redirect_html_template_file = "_templates/redirect.html"
 
 # Mermaid diagrams, served from the site itself (a vendored copy from npm), never a CDN.
 mermaid_use_local = "vendor/mermaid/mermaid.esm.min.mjs"
-mermaid_version = "11.12.1"  # must match the vendored copy: see `make vendor-mermaid`
+# The vendored copy's version, written by `make vendor-mermaid` (the Makefile reads the same file).
+mermaid_version = (HERE / "_static" / "vendor" / "mermaid" / "VERSION").read_text(encoding="utf-8").strip()
 mermaid_height = "auto"  # the default 500px box squashes tall diagrams and pads flat ones
 mermaid_fullscreen = False  # its button glyph renders as a missing-glyph box in common fonts
 myst_fence_as_directive = ["mermaid"]

@@ -1,4 +1,5 @@
-"""Read the Docs builds with the same conf.py and requirements: run its exact command line."""
+"""Read the Docs builds with the same conf.py and the same locked requirements: run its exact
+command lines (the HTML, then the EPUB download)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,10 @@ def test_config_is_version_2_and_strict():
     config = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text())
     assert config["version"] == 2
     assert config["sphinx"] == {"configuration": "conf.py", "builder": "html", "fail_on_warning": True}
-    assert config["python"]["install"] == [{"requirements": "requirements.txt"}]
+    # The lock (every package pinned with its hashes), as `make html` installs it.
+    assert config["python"]["install"] == [{"requirements": "requirements.lock"}]
     assert any("unshallow" in step for step in config["build"]["jobs"]["post_checkout"])
+    assert config["formats"] == ["epub"]  # no PDF: its LaTeX route is not ours (README)
 
 
 def test_the_read_the_docs_command_line_builds_clean(tmp_path):
@@ -39,3 +42,11 @@ def test_the_read_the_docs_command_line_builds_clean(tmp_path):
 
     page = BeautifulSoup((output / "html" / "essays" / "schema-design.html").read_text(), "html.parser")
     assert page.find("link", rel="canonical")["href"] == CANONICAL + "essays/schema-design.html"
+
+    # `formats: [epub]`: the same command with the epub builder, into its own folder, sharing the
+    # doctrees as Read the Docs does; fail_on_warning applies to it too.
+    epub = [*command[:command.index("-b") + 1], "epub", *command[command.index("-b") + 2:-1], str(output / "epub")]
+    result = subprocess.run(epub, cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert "WARNING" not in result.stderr
+    assert len(list((output / "epub").glob("*.epub"))) == 1

@@ -29,6 +29,8 @@ NON_DETERMINISTIC = {
     ".buildinfo": "Sphinx's incremental-build record (a hash of the configuration)",
 }
 TEXT_SUFFIXES = {".html", ".txt", ".xml", ".js", ".mjs", ".css", ".json", ".svg", ".md"}
+# Both builds run in this venv, which `make test` installs from requirements-dev.lock (and
+# tests/test_lock.py checks that it is exactly the lock): two builds from the lock.
 
 
 def build(source: Path, out: Path, epoch: str, log, jobs: str = "1") -> subprocess.Popen:

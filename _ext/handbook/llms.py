@@ -5,7 +5,9 @@ per section with a link to each page's Markdown source and its front-matter desc
 ``llms-full.txt`` is every page's Markdown, front matter removed, in reading (toctree) order.
 
 Both are written once at the end of an HTML build from the environment, so they are the same
-for serial and parallel builds. (sphinx-llms-txt 0.7.1 lost its page data under ``-j``.)
+for serial and parallel builds. Why not sphinx-llms-txt (0.7.1, parallel-safe): its llms.txt is
+one flat "Docs" list of titles, with no description per link and no sections, and its
+llms-full.txt keeps each page's front matter.
 """
 
 from __future__ import annotations

@@ -16,8 +16,37 @@
   }
 })();
 
+// The handbook's search, opened from anywhere: the search box when it is on screen (the sidebar
+// on wide screens), else the search page (on a phone the box sits in the closed drawer).
+function handbookOpenSearch() {
+  "use strict";
+  const box = document.querySelector("input[name=q]");
+  const place = box ? box.getBoundingClientRect() : null;
+  if (place && place.width && place.right > 0 && place.left < innerWidth
+      && getComputedStyle(box).visibility !== "hidden") {
+    box.focus();
+    box.select();
+  } else {
+    location.href = box && box.form ? box.form.action
+      : (document.documentElement.dataset.content_root || "") + "search.html";
+  }
+}
+
+// Read the Docs injects its add-ons script into every page it serves. Its search add-on opens
+// its own server-side search on the "readthedocs-search-show" event, which its hotkey ("/")
+// and its flyout's search box dispatch on the document. Readers get one search, ours: the
+// event is caught on its way down (window, capture phase), before the add-on's listener on the
+// document, and opens the handbook's search instead. Nothing else dispatches it, so elsewhere
+// this does nothing. The README's "Publishing on Read the Docs" names the dashboard settings
+// that turn the add-on off; tests/test_readthedocs_addons.py stands in for the add-on.
+window.addEventListener("readthedocs-search-show", (event) => {
+  "use strict";
+  event.stopImmediatePropagation();
+  handbookOpenSearch();
+}, true);
+
 // Keyboard shortcuts, as doctools.js has them: the left and right arrow keys go to the previous
-// and next page (the theme option navigation_with_keys), "/" to the search box
+// and next page (the theme option navigation_with_keys), "/" to the search
 // (enable_search_shortcuts). DOCUMENTATION_OPTIONS comes from Sphinx's documentation_options.js.
 (function () {
   "use strict";
@@ -34,11 +63,8 @@
       location.href = target.href;
       event.preventDefault();
     } else if (event.key === "/" && options.ENABLE_SEARCH_SHORTCUTS) {
-      const box = document.querySelector("input[name=q]");
-      if (box) {
-        box.focus();
-        event.preventDefault();
-      }
+      handbookOpenSearch();
+      event.preventDefault();
     }
   });
 })();
