@@ -30,8 +30,8 @@ Examples never run in the build's own process: each page's examples of an engine
 forked worker (:mod:`.worker`), so that an example that exits, crashes, hangs, prints without end
 or changes interpreter state fails with its page and line instead of ending or silencing the
 build, and no page sees another's state. Each page gets its own PostgreSQL database; a page
-whose examples create roles (cluster-wide) holds a lock while it runs and its roles are dropped
-after it. Output is capped at 200,000 characters per example.
+whose examples create or read roles (cluster-wide) holds a lock while it runs, and the roles it
+created are dropped after it. Output is capped at 200,000 characters per example.
 
 PostgreSQL output is made stable: no parallel workers or JIT, UTC, and ``actual time=`` and
 ``Planning/Execution Time`` values from ``EXPLAIN ANALYZE`` are masked. Prefer
@@ -77,7 +77,10 @@ DEFAULT_MASKS = {
 }
 MASK = "…"
 _USES_POSTGRES = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{run\}\s+postgresql", re.M)
-_CREATES_ROLES = re.compile(r"\b(CREATE|ALTER|DROP)\s+(ROLE|USER|GROUP)\b", re.I)
+# Pages whose examples create, change or look at roles, which are cluster-wide: they run one at
+# a time (see PostgresServer.lock_roles), so none sees another page's roles, even in parallel.
+_USES_ROLES = re.compile(r"\b(CREATE|ALTER|DROP)\s+(ROLE|USER|GROUP)\b|\bSET\s+ROLE\b"
+                         r"|\bpg_(roles|authid|user|group|auth_members|shadow)\b", re.I)
 
 
 def _engine_versions() -> str:
@@ -102,7 +105,7 @@ class Runner:
         self.main_pid = os.getpid()  # the build's own process (parallel readers are forks of it)
         self.scratch: Path | None = None  # the build's temporary folder: server, work folders
         self.fingerprints: dict[str, str] = {}  # pages with PostgreSQL examples to read -> fingerprint
-        self.role_pages: set[str] = set()  # pages whose examples create roles (cluster-wide)
+        self.role_pages: set[str] = set()  # pages whose examples create or read roles (cluster-wide)
         self.workers: dict[tuple[str, str], Worker] = {}
         self.databases: dict[str, str] = {}  # page -> its database, while the page is read
         self.roles_before: dict[str, set[str]] = {}  # page holding the roles lock -> roles before it
@@ -432,7 +435,7 @@ def _before_read(app: Sphinx, env, docnames: list[str]) -> None:
         except (OSError, UnicodeDecodeError):
             continue  # Sphinx reports a page it cannot decode, at the page
         if _USES_POSTGRES.search(text):
-            if _CREATES_ROLES.search(fenced_text(text)):
+            if _USES_ROLES.search(fenced_text(text)):
                 RUNNER.role_pages.add(docname)
             RUNNER.fingerprints[docname] = fingerprint = _examples_fingerprint(text)
             note = _note_file(env, docname)
