@@ -25,10 +25,10 @@ CASES = {
                  r"guide\.md:4: WARNING: 'reviewed' must be a date written YYYY-MM-DD \(got '01/02/2026'\)"),
     "impossible-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2026-13-45"),
                         r"guide\.md:4: WARNING: 'reviewed' is not a real date \(2026-13-45: month must be in "
-                        r"1\.\.12\); write it as YYYY-MM-DD \[handbook\.frontmatter\]\n(?!.*guide\.md)"),
+                        r"1\.\.12\); write it as YYYY-MM-DD \[handbook\.frontmatter\]"),
     "malformed-yaml": (GUIDE, lambda t: mutate(t, "[databases, testing]", "[databases, testing] ]"),
                        r"guide\.md:3: WARNING: the front matter is not valid YAML \(expected <block end>, "
-                       r"but found '\]'\); quote text .*\n(?!.*guide\.md)"),
+                       r"but found '\]'\); quote text "),
     "future-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2999-01-01"),
                     r"guide\.md:4: WARNING: 'reviewed' is in the future"),
     "missing-description": (GUIDE, lambda t: re.sub(r"description: .*\n", "", t),
@@ -63,6 +63,10 @@ CASES = {
 }
 
 
+# Faults that used to give one warning per front-matter key, none at the faulty line.
+ONE_WARNING = {"impossible-date", "malformed-yaml"}
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_fails_the_build_naming_file_and_problem(case, tmp_path):
     page, change, expected = CASES[case]
@@ -73,6 +77,8 @@ def test_bad_input_fails_the_build_naming_file_and_problem(case, tmp_path):
 
     assert result.returncode != 0, f"{case}: the build succeeded:\n{result.stderr}"
     assert re.search(expected, result.stderr), f"{case}: message not found:\n{result.stderr}"
+    if case in ONE_WARNING:
+        assert result.stderr.count(f"{page}:") == 1, f"{case}: one warning, at the fault:\n{result.stderr}"
 
 
 def test_the_unchanged_small_project_builds_clean(tmp_path):
