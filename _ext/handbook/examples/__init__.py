@@ -160,6 +160,7 @@ class Runner:
     def _open(self, docname: str, engine: str) -> Worker:
         workdir = self._workdir(docname, engine)
         workdir.mkdir(parents=True, exist_ok=True)
+        start = worker_class()
         if engine == "postgresql":
             if self.server is None:  # e.g. a page read by a test without the read hook
                 self.start_server()
@@ -168,10 +169,10 @@ class Runner:
             database = "page_" + hashlib.sha1(docname.encode()).hexdigest()[:16]
             uri = self.server.create_database(database)
             self.databases[docname] = database
-            return worker_class()(lambda: PostgresSession(workdir, uri), workdir)
+            return start(lambda: PostgresSession(workdir, uri), workdir)
         if engine == "duckdb":
-            return worker_class()(lambda: DuckDBSession(workdir), workdir)
-        return worker_class()(lambda: PythonSession(workdir, docname), workdir)
+            return start(lambda: DuckDBSession(workdir), workdir)
+        return start(lambda: PythonSession(workdir, docname), workdir)
 
     def run(self, docname: str, engine: str, step: str, code: str, session: str, cache_dir: Path,
             timeout: float = DEFAULT_TIMEOUT):
