@@ -8,9 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from sphinx.testing.util import SphinxTestApp
+from sphinx.util.console import strip_colors
 
 pytest_plugins = ["sphinx.testing.fixtures"]
 collect_ignore = ["roots"]
@@ -59,6 +62,39 @@ def sphinx_build(srcdir: Path, outdir: Path, *args: str, cwd: Path | None = None
     return subprocess.run(command, cwd=cwd or srcdir, env=env, capture_output=True, text=True, timeout=900)
 
 
+def build_here(srcdir: Path, builddir: Path | None = None, builder: str = "html", **confoverrides):
+    """Build ``srcdir`` in this process, as the fast loop does (about five times quicker than
+    sphinx_build for a small project; nitpicky, like the strict build): the application and its
+    warnings, one per line. A second call with the same ``builddir`` builds incrementally."""
+    app = SphinxTestApp(builder, srcdir=srcdir, builddir=builddir, status=StringIO(), warning=StringIO(),
+                        confoverrides={"nitpicky": True, **confoverrides})
+    try:
+        app.build()
+    finally:
+        app.cleanup()  # unregister its nodes and directives, so that the next application starts clean
+    return app, strip_colors(app.warning.getvalue())
+
+
+@pytest.fixture
+def build(tmp_path):
+    """Build a test project in this process, strict (no warnings): its output folder. Called
+    again with the same ``name``, it builds incrementally, as `make html` after an edit does."""
+    def run(project: Path, name: str = "build", builder: str = "html", **confoverrides) -> Path:
+        app, warnings = build_here(project, tmp_path / name, builder, **confoverrides)
+        assert warnings == "", warnings
+        return app.outdir
+    return run
+
+
+def build_cli(project: Path, out: Path, *extra: str) -> Path:
+    """`sphinx-build -W --keep-going -n` as a separate process, as a user runs it: ``out``,
+    after checking that it succeeded without a warning."""
+    result = sphinx_build(project, out, *STRICT, *extra)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return out
+
+
 def copy_sources(source: Path, target: Path) -> Path:
     """A checkout of the working tree as a clone would see it: the tracked and untracked (not
     ignored) files, committed into a fresh repository so that git-based features have history."""
@@ -75,6 +111,19 @@ def copy_sources(source: Path, target: Path) -> Path:
     for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "checkout"]):
         subprocess.run(["git", *command], cwd=target, env=env, check=True, capture_output=True)
     return target
+
+
+# Fixtures that make a test part of the slow loop: the whole handbook built, served, or a browser.
+SLOW_FIXTURES = {"site", "served_site", "browser", "page"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the whole site, a browser or a server `slow`: `make test-fast`
+    (pytest -m "not slow") leaves them out; `make test` runs everything."""
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames) or item.get_closest_marker("browser") \
+                or item.get_closest_marker("server"):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,7 @@
-"""Bad input stops the strict build with the file, the line where known, and what to do."""
+"""Bad input stops the strict build with the file, the line where known, and what to do.
+
+Each case is built in this process (fast); one case also runs `sphinx-build -W` as a user does,
+to show that the warning ends the build with a failure."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOTS, STRICT, sphinx_build
+from conftest import ROOTS, STRICT, build_here, sphinx_build
 
 GUIDE = "guide.md"
 SKILL = "skills/tool.md"  # under skills/, so it must declare `verified`
@@ -67,27 +70,37 @@ CASES = {
 ONE_WARNING = {"impossible-date", "malformed-yaml"}
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_fails_the_build_naming_file_and_problem(case, tmp_path):
+def broken_copy(case: str, tmp_path) -> tuple[str, str, object]:
+    """A copy of the small project with ``case``'s fault: the page, the expected message, the copy."""
     page, change, expected = CASES[case]
     src = shutil.copytree(ROOTS / "test-small", tmp_path / "src")
     (src / page).write_text(change((src / page).read_text(encoding="utf-8")), encoding="utf-8")
+    return page, expected, src
 
-    result = sphinx_build(src, tmp_path / "out", *STRICT)
 
-    assert result.returncode != 0, f"{case}: the build succeeded:\n{result.stderr}"
-    assert re.search(expected, result.stderr), f"{case}: message not found:\n{result.stderr}"
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_gives_a_warning_naming_file_and_problem(case, tmp_path):
+    page, expected, src = broken_copy(case, tmp_path)
+    _, warnings = build_here(src)
+    assert re.search(expected, warnings), f"{case}: message not found:\n{warnings}"
     if case in ONE_WARNING:
-        assert result.stderr.count(f"{page}:") == 1, f"{case}: one warning, at the fault:\n{result.stderr}"
+        assert warnings.count(f"{page}:") == 1, f"{case}: one warning, at the fault:\n{warnings}"
+
+
+@pytest.mark.slow
+def test_bad_input_fails_the_strict_build_on_the_command_line(tmp_path):
+    _, expected, src = broken_copy("unknown-tag", tmp_path)
+    result = sphinx_build(src, tmp_path / "out", *STRICT)
+    assert result.returncode != 0, f"the build succeeded:\n{result.stderr}"
+    assert re.search(expected, result.stderr), f"message not found:\n{result.stderr}"
 
 
 def test_the_unchanged_small_project_builds_clean(tmp_path):
-    result = sphinx_build(ROOTS / "test-small", tmp_path / "out", *STRICT)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr
-    html = (tmp_path / "out" / "guide.html").read_text(encoding="utf-8")
+    app, warnings = build_here(shutil.copytree(ROOTS / "test-small", tmp_path / "src"))
+    assert warnings == ""
+    html = (app.outdir / "guide.html").read_text(encoding="utf-8")
     assert '<meta name="description" content="A guide page that the home page links to' in html
-    assert (tmp_path / "out" / "skills" / "tool.html").is_file()  # its `verified` is valid
+    assert (app.outdir / "skills" / "tool.html").is_file()  # its `verified` is valid
 
 
 def test_the_contributing_page_lists_every_warning_subtype():

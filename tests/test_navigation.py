@@ -9,17 +9,10 @@ import shutil
 import furo
 import pytest
 
-from conftest import ROOTS, STRICT, serve, sphinx_build
+from conftest import ROOTS, serve
 from handbook.navigation import FURO_VERSION, TREE_FILE
 
 SIDEBAR = re.compile(r'<div class="sidebar-tree">.*?</div>', re.S)
-
-
-def build(project, out, *extra):
-    result = sphinx_build(project, out, *STRICT, *extra)
-    assert result.returncode == 0, result.stderr
-    assert "WARNING" not in result.stderr, result.stderr
-    return out
 
 
 def html_pages(out):
@@ -61,10 +54,10 @@ def test_furo_is_the_release_the_fast_navigation_was_checked_against():
 
 
 @pytest.mark.parametrize("builder", ["html", "dirhtml"])
-def test_every_page_is_stock_furo_less_its_closed_branches(builder, tmp_path):
+def test_every_page_is_stock_furo_less_its_closed_branches(build, builder):
     project = ROOTS / "test-navigation"
-    fast = build(project, tmp_path / "fast", "-b", builder)
-    stock = build(project, tmp_path / "stock", "-b", builder, "-D", "handbook_fast_navigation=0")
+    fast = build(project, "fast", builder)
+    stock = build(project, "stock", builder, handbook_fast_navigation=0)
     pages = html_pages(stock)
     assert len(pages) >= 10 and pages == html_pages(fast)
     uncut = set()
@@ -92,35 +85,35 @@ def test_every_page_is_stock_furo_less_its_closed_branches(builder, tmp_path):
     assert "current" not in orphan
 
 
-def test_adding_a_page_refreshes_every_sidebar_in_the_same_incremental_build(tmp_path):
+def test_adding_a_page_refreshes_every_sidebar_in_the_same_incremental_build(build, tmp_path):
     project = shutil.copytree(ROOTS / "test-navigation", tmp_path / "src")
-    out = build(project, tmp_path / "out")
+    out = build(project)
     assert "Delta" not in sidebar(out, "guide/one.html")
 
     (project / "delta.md").write_text((project / "alpha.md").read_text().replace("# Alpha", "# Delta"))
     index = project / "index.md"
     index.write_text(index.read_text().replace("alpha\nguide/index", "alpha\ndelta\nguide/index"))
-    build(project, out)
+    build(project)
     for page in html_pages(out):
         if page.name not in {"genindex.html", "search.html"}:
             assert "Delta" in sidebar(out, page), page
 
     # Retitling a page is a toctree change too.
     (project / "delta.md").write_text((project / "delta.md").read_text().replace("# Delta", "# Epsilon"))
-    build(project, out)
+    build(project)
     assert "Epsilon" in sidebar(out, "guide/deep/three.html")
     assert "Delta" not in sidebar(out, "guide/deep/three.html")
 
 
-def test_an_edit_that_leaves_the_toctree_alone_rewrites_only_that_page(tmp_path):
+def test_an_edit_that_leaves_the_toctree_alone_rewrites_only_that_page(build, tmp_path):
     project = shutil.copytree(ROOTS / "test-navigation", tmp_path / "src")
-    out = build(project, tmp_path / "out")
+    out = build(project)
     before = {page: (out / page).stat().st_mtime_ns for page in html_pages(out)}
-    template = out / ".doctrees" / "handbook-navigation-html.pickle"
+    template = out.parent / "doctrees" / "handbook-navigation-html.pickle"
     template_written = template.stat().st_mtime_ns
     alpha = project / "alpha.md"
     alpha.write_text(alpha.read_text().replace("Text.", "Edited text."))
-    build(project, out)
+    build(project)
     assert template.stat().st_mtime_ns == template_written, "the toctree is unchanged: its template is reused"
     rewritten = {str(page) for page in html_pages(out) if (out / page).stat().st_mtime_ns != before[page]}
     # The page itself; Sphinx also refreshes its toctree parent, and pages generated on every
@@ -139,27 +132,27 @@ SIDEBAR_SHAPE = """prefix => [...document.querySelectorAll('.sidebar-tree li, .s
 
 
 @pytest.mark.browser
-def test_the_browser_fills_in_furos_whole_tree_and_opens_closed_branches(browser, tmp_path):
+def test_the_browser_fills_in_furos_whole_tree_and_opens_closed_branches(build, browser, tmp_path):
     project = ROOTS / "test-navigation"
-    fast = build(project, tmp_path / "both" / "fast")
-    build(project, tmp_path / "both" / "stock", "-D", "handbook_fast_navigation=0")
+    fast = build(project, "fast")  # tmp_path/fast/html, served next to the stock build
+    build(project, "stock", handbook_fast_navigation=0)
     context = browser.new_context()
     page = context.new_page()
-    with serve(tmp_path / "both") as origin:
+    with serve(tmp_path) as origin:
         for name in html_pages(fast):
-            page.goto(f"{origin}/stock/{name}")
+            page.goto(f"{origin}/stock/html/{name}")
             assert page.evaluate("handbookNavigation.missing().length") == 0  # stock: nothing to fill
-            stock_shape = page.evaluate(SIDEBAR_SHAPE, "/stock/")
-            page.goto(f"{origin}/fast/{name}")
+            stock_shape = page.evaluate(SIDEBAR_SHAPE, "/stock/html/")
+            page.goto(f"{origin}/fast/html/{name}")
             page.evaluate("handbookNavigation.fill()")
-            assert page.evaluate(SIDEBAR_SHAPE, "/fast/") == stock_shape, name
+            assert page.evaluate(SIDEBAR_SHAPE, "/fast/html/") == stock_shape, name
 
         # A reader opens a closed branch: its children appear, with links that work from here.
-        page.goto(f"{origin}/fast/alpha.html")
+        page.goto(f"{origin}/fast/html/alpha.html")
         one = page.locator(".sidebar-tree a", has_text="One")
         assert one.count() == 0
         page.locator('label[for="toctree-checkbox-1"]').click()
         one.wait_for(state="visible")
         one.click()
-        page.wait_for_url(f"{origin}/fast/guide/one.html")
+        page.wait_for_url(f"{origin}/fast/html/guide/one.html")
     context.close()

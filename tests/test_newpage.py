@@ -60,6 +60,7 @@ def test_bad_requests_are_refused_clearly(sections):
         slugify("!!!")
 
 
+@pytest.mark.slow
 def test_make_new_creates_a_page_that_builds(site, tmp_path):
     project = copy_sources(ROOT, tmp_path / "project")
     result = subprocess.run(["make", "new", "SECTION=essays", "TITLE=Queues everywhere", f"VENV={sys.prefix}"],

@@ -24,6 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, record_gate
 
 WORDS = ROOT / ".codespell-words.txt"
@@ -81,6 +83,7 @@ def test_the_word_list_holds_only_words_codespell_really_flags():
     assert [word for word in words if f" {word} ==>" not in unfiltered] == [], unfiltered
 
 
+@pytest.mark.slow
 def test_markdown_lint_finds_nothing():
     pages = content_pages()
     result = pymarkdown(ROOT, pages)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import yaml
 from bs4 import BeautifulSoup
 
@@ -25,6 +26,7 @@ def test_config_is_version_2_and_strict():
     assert config["formats"] == ["epub"]  # no PDF: its LaTeX route is not ours (README)
 
 
+@pytest.mark.slow
 def test_the_read_the_docs_command_line_builds_clean(tmp_path):
     checkout = copy_sources(ROOT, tmp_path / "checkout")
     output = tmp_path / "output"

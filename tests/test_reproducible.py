@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, STRICT, copy_sources, record_gate
 
 # Output that Sphinx itself does not promise to reproduce, with the reason. The doctrees and the
@@ -67,6 +69,7 @@ def compare(one: Path, two: Path) -> tuple[list[str], dict[str, str], int]:
     return differences, excluded, len(left.keys() & right.keys())
 
 
+@pytest.mark.slow
 def test_two_clean_builds_are_byte_identical(tmp_path):
     epoch = str(int(time.time()))  # the same "now" for both builds
     # Copy both trees before either build starts, so both see exactly the same sources; the

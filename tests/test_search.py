@@ -245,6 +245,7 @@ def test_index_is_reproducible(site, tmp_path):
     assert tree_digest(copy / BUNDLE_DIR) == tree_digest(site / BUNDLE_DIR)
 
 
+@pytest.mark.slow
 def test_pagefind_waits_briefly_for_its_index(site):
     """The built pagefind.js checks every 2 ms, not 50, whether its index has loaded."""
     script = (site / BUNDLE_DIR / "pagefind.js").read_text(encoding="utf-8")

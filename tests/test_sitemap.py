@@ -13,6 +13,8 @@ import os
 import subprocess
 import xml.etree.ElementTree as ElementTree
 
+import pytest
+
 from conftest import ROOT, STRICT, copy_sources, sphinx_build
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -26,6 +28,7 @@ def commit_time(checkout, path: str) -> str:
     return dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@pytest.mark.slow
 def test_every_page_has_the_date_of_its_last_commit(tmp_path):
     checkout = copy_sources(ROOT, tmp_path / "checkout")  # one commit, 2026-11-28T12:00:00Z
     source = checkout / EDITED

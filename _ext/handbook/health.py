@@ -24,10 +24,12 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from .frontmatter import page_verified, parse_date
-from .knowledge import drop_summaries, summary_placeholder, when_enabled
-from .shared import page_title, page_uri
+from .knowledge import summary_placeholder
+from .shared import page_title, page_uri, remove_nodes, when_enabled
 
 STALE = "stale"
+# The report is made from the knowledge graph: it needs both switches on.
+SWITCHES = ("handbook_knowledge", "handbook_health_report")
 ORPHAN = "no inbound links"
 
 
@@ -197,8 +199,10 @@ def _env_updated(app: Sphinx, env) -> list[str]:
 def setup_health(app: Sphinx) -> None:
     app.add_config_value("handbook_stale_after_days", 365, "html", types=[int])
     app.add_config_value("handbook_health_page", "handbook-health", "html", types=[str])
+    # The stale-page notices, the verified-versions line and the health report.
+    app.add_config_value("handbook_health_report", True, "env", types=[bool])
     app.add_node(health_report)
     app.add_directive("handbook-health", HealthDirective)
-    app.connect("doctree-resolved", when_enabled(_doctree_resolved, drop_summaries))
-    app.connect("html-page-context", when_enabled(_page_context))
-    app.connect("env-updated", when_enabled(_env_updated, lambda *args: []))
+    app.connect("doctree-resolved", when_enabled(SWITCHES, _doctree_resolved, remove_nodes(health_report)))
+    app.connect("html-page-context", when_enabled(SWITCHES, _page_context))
+    app.connect("env-updated", when_enabled(SWITCHES, _env_updated, lambda *args: []))

@@ -20,7 +20,6 @@ Output, without writing anything into the source tree:
 
 from __future__ import annotations
 
-import functools
 import heapq
 import html
 import posixpath
@@ -34,7 +33,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from .frontmatter import page_tags
-from .shared import HTML_BUILDERS, page_title, page_uri
+from .shared import HTML_BUILDERS, page_title, page_uri, remove_nodes, when_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -287,30 +286,16 @@ def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> Non
     _fill_tag_index(app, doctree, docname)
 
 
-def drop_summaries(app: Sphinx, doctree: nodes.document, docname: str) -> None:
-    """With the features off, the tag index and the health report are left out of their pages."""
-    for placeholder in list(doctree.findall(summary_placeholder)):
-        placeholder.parent.remove(placeholder)
-
-
-def when_enabled(handler, otherwise=lambda *args: None):
-    """``handler`` when ``handbook_knowledge`` is on; else ``otherwise``. The benchmark builds
-    with the knowledge-base features off (``-D handbook_knowledge=0``) to measure their cost."""
-    @functools.wraps(handler)
-    def run(app: Sphinx, *args):
-        return (handler if app.config.handbook_knowledge else otherwise)(app, *args)
-    return run
-
-
 def setup_knowledge(app: Sphinx) -> None:
+    # Tags, backlinks, related pages, the tag pages and index (and the health report, built on them).
     app.add_config_value("handbook_knowledge", True, "env", types=[bool])
     app.add_node(tag_index)
     app.add_directive("handbook-tag-index", TagIndexDirective)
     app.connect("builder-inited", _builder_inited)
-    app.connect("doctree-read", when_enabled(_page_read))
+    app.connect("doctree-read", when_enabled("handbook_knowledge", _page_read))
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("env-updated", when_enabled(_env_updated, lambda *args: []))
-    app.connect("html-page-context", when_enabled(_page_context))
-    app.connect("doctree-resolved", when_enabled(_doctree_resolved, drop_summaries))
-    app.connect("html-collect-pages", when_enabled(_tag_pages, lambda *args: []))
+    app.connect("env-updated", when_enabled("handbook_knowledge", _env_updated, lambda *args: []))
+    app.connect("html-page-context", when_enabled("handbook_knowledge", _page_context))
+    app.connect("doctree-resolved", when_enabled("handbook_knowledge", _doctree_resolved, remove_nodes(tag_index)))
+    app.connect("html-collect-pages", when_enabled("handbook_knowledge", _tag_pages, lambda *args: []))

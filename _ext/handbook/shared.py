@@ -1,7 +1,10 @@
 """What several features of the extension use: the builders that write HTML pages, a page's
-title and address as other pages show them, and the extension's warnings."""
+title and address as other pages show them, the extension's warnings, and the switches that turn
+a feature's event handlers off."""
 
 from __future__ import annotations
+
+import functools
 
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -37,3 +40,24 @@ def page_title(env, docname: str) -> str:
 
 def page_uri(app: Sphinx, fromdoc: str, todoc: str) -> str:
     return app.builder.get_relative_uri(fromdoc, todoc)
+
+
+def when_enabled(switches: str | tuple[str, ...], handler, otherwise=lambda *args: None):
+    """``handler`` when every configuration value named in ``switches`` is true; else
+    ``otherwise``. A feature's switch (``-D handbook_knowledge=0``) turns its handlers off: the
+    benchmark builds with features off to measure what they cost."""
+    names = (switches,) if isinstance(switches, str) else switches
+
+    @functools.wraps(handler)
+    def run(app: Sphinx, *args):
+        return (handler if all(getattr(app.config, name) for name in names) else otherwise)(app, *args)
+    return run
+
+
+def remove_nodes(node_class):
+    """A ``doctree-resolved`` handler that takes the ``node_class`` placeholders out of the page:
+    a switched-off feature's summaries are left out, not left half-made."""
+    def remove(app: Sphinx, doctree, docname: str) -> None:
+        for placeholder in list(doctree.findall(node_class)):
+            placeholder.parent.remove(placeholder)
+    return remove

@@ -309,7 +309,7 @@ class PostgresSession(Session):
             with _working_dir(self.workdir), conn.cursor() as cur:
                 # One statement at a time, as psql sends them: a multi-statement string would run
                 # as one implicit transaction, where VACUUM and CREATE INDEX CONCURRENTLY fail.
-                for statement in _split_sql(code):
+                for statement in split_sql(code):
                     cur.execute(statement)
                     if cur.description is None:
                         status.append(cur.statusmessage or "")
@@ -332,7 +332,7 @@ class PostgresSession(Session):
             conn.close()
 
 
-def _split_sql(code: str) -> list[str]:
+def split_sql(code: str) -> list[str]:
     """The statements of a SQL block, without the ones that are only comments."""
     import sqlparse
 
