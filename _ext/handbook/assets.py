@@ -28,18 +28,26 @@ instead of editing the shared list. The extension's script, ``handbook/static/ha
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
 
-from .shared import HTML_BUILDERS
+from .shared import HTML_BUILDERS, upstream_changed
 
 STATIC = Path(__file__).parent / "static"
 DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
 CODE_ASSETS = ("pygments.css", "copybutton.css", "copybutton.js")
 # Left off the pages that load handbook.js, which stands in for them.
 REPLACED = ("sphinx_highlight.js", "doctools.js", "clipboard.min.js")
+# Who registers each asset we leave off some pages (None: Sphinx itself). If an upgrade renames
+# one, the filter would silently keep it everywhere: the first page written checks they exist.
+PROVIDED_BY = {"sphinx-design.min.css": "sphinx_design", "design-tabs.js": "sphinx_design",
+               "pygments.css": None, "copybutton.css": "sphinx_copybutton",
+               "copybutton.js": "sphinx_copybutton", "clipboard.min.js": "sphinx_copybutton",
+               "sphinx_highlight.js": None, "doctools.js": None}
+_checked_builders: weakref.WeakSet = weakref.WeakSet()
 # The site's own assets, from html_static_path and static/, served minified.
 MINIFIED = ("handbook.css", "search.css", "handbook.js")
 
@@ -55,7 +63,20 @@ def has_code(doctree: nodes.document | None) -> bool:
     return doctree is not None and any(True for _ in doctree.findall(nodes.literal_block))
 
 
+def _check_assets_exist(app: Sphinx, context: dict) -> None:
+    """Every asset named in PROVIDED_BY is still registered by whoever provides it."""
+    names = [str(getattr(asset, "filename", asset)) for key in ("css_files", "script_files")
+             for asset in context.get(key, [])]
+    for name, extension in PROVIDED_BY.items():
+        if (extension is None or extension in app.extensions) and not any(n.endswith(name) for n in names):
+            raise upstream_changed(extension or "Sphinx", f"no page asset named {name!r} any more",
+                                   "Find what replaced it and update the names in _ext/handbook/assets.py")
+
+
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if app.builder.name in HTML_BUILDERS and app.builder not in _checked_builders:
+        _check_assets_exist(app, context)
+        _checked_builders.add(app.builder)
     dropped = () if uses_design(doctree) else DESIGN_ASSETS
     if not has_code(doctree):
         dropped += CODE_ASSETS
@@ -68,19 +89,24 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
 
 
 def _mermaid_only_where_drawn(app: Sphinx) -> None:
-    try:
-        from sphinxcontrib.mermaid import install_js
-    except ImportError:
+    if "sphinxcontrib.mermaid" not in app.extensions:
         return
-    for listener in list(app.events.listeners.get("html-page-context", [])):
-        if listener.handler is install_js:
-            app.disconnect(listener.id)
+    from sphinxcontrib.mermaid import install_js
 
-            def install_where_drawn(app, pagename, templatename, context, doctree):
-                if doctree is not None:
-                    install_js(app, pagename, templatename, context, doctree)
+    listeners = [listener for listener in app.events.listeners.get("html-page-context", [])
+                 if listener.handler is install_js]
+    if len(listeners) != 1:
+        raise upstream_changed("sphinxcontrib-mermaid", "its html-page-context handler install_js was not found",
+                               "Check how it adds Mermaid to pages, and update _mermaid_only_where_drawn "
+                               "in _ext/handbook/assets.py")
+    listener = listeners[0]
+    app.disconnect(listener.id)
 
-            app.connect("html-page-context", install_where_drawn, priority=listener.priority)
+    def install_where_drawn(app, pagename, templatename, context, doctree):
+        if doctree is not None:
+            install_js(app, pagename, templatename, context, doctree)
+
+    app.connect("html-page-context", install_where_drawn, priority=listener.priority)
 
 
 def _minified_copies(app: Sphinx) -> Path:

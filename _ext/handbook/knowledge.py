@@ -120,7 +120,14 @@ def _merge(app: Sphinx, env, docnames: set[str], other) -> None:
 # -- the link graph -----------------------------------------------------------------------------
 
 
-def _resolve(env, kind: str, target: str) -> str | None:
+def _glossary_terms(env) -> dict[str, str]:
+    """Each glossary term, lowercased as {term} resolves it, -> the page that defines it (from the
+    standard domain's public object list)."""
+    return {name.lower(): docname for name, _, kind, docname, _, _ in env.domains.standard_domain.get_objects()
+            if kind == "term"}
+
+
+def _resolve(env, kind: str, target: str, terms: dict[str, str]) -> str | None:
     """The page a raw reference points to, or None (external, unknown or broken)."""
     std = env.domains.standard_domain
     if kind == "doc":
@@ -129,8 +136,7 @@ def _resolve(env, kind: str, target: str) -> str | None:
         label = std.labels.get(target.lower()) or std.anonlabels.get(target.lower())
         return label[0] if label else None
     if kind == "term":
-        term = std._terms.get(target.lower())  # Sphinx keeps glossary terms here, lowercased
-        return term[0] if term else None
+        return terms.get(target.lower())
     if kind == "myst":  # [text](page.md) or [text](page.md#anchor)
         path = target.split("#", 1)[0]
         for suffix in (".md", ".rst"):
@@ -143,9 +149,9 @@ def _resolve(env, kind: str, target: str) -> str | None:
 def build_graph(env, old: Graph | None = None) -> Graph:
     """The graph of the pages as read; what did not change is taken over from ``old``."""
     pages = env.handbook_pages
-    links = {}
+    links, terms = {}, _glossary_terms(env)
     for docname, info in pages.items():
-        targets = {_resolve(env, kind, target) for kind, target in info.refs}
+        targets = {_resolve(env, kind, target, terms) for kind, target in info.refs}
         links[docname] = {t for t in targets if t and t != docname}
 
     incoming: dict[str, set[str]] = {docname: set() for docname in pages}

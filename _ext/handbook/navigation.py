@@ -44,7 +44,7 @@ from sphinx.application import Sphinx
 from sphinx.environment.adapters.toctree import global_toctree_for_doc
 from sphinx.errors import ExtensionError
 
-from .shared import HTML_BUILDERS, warn
+from .shared import HTML_BUILDERS, upstream_changed, warn
 
 FURO_VERSION = "2025.12.19"  # the HTML structure below was checked against this release
 
@@ -257,8 +257,11 @@ def _env_updated(app: Sphinx, env) -> list[str]:
 def accessible(navigation_html: str) -> str:
     """Give toctree captions the heading level ARIA requires of role="heading" (axe:
     aria-required-attr); applied to the fast and the stock navigation alike."""
-    return navigation_html.replace('<p class="caption" role="heading">',
-                                   '<p aria-level="2" class="caption" role="heading">')
+    caption = '<p class="caption" role="heading">'
+    if 'class="caption"' in navigation_html and caption not in navigation_html:
+        raise upstream_changed("Furo", "its toctree captions are no longer written as " + caption,
+                               "Update accessible() in _ext/handbook/navigation.py")
+    return navigation_html.replace(caption, '<p aria-level="2" class="caption" role="heading">')
 
 
 def _patched_compute(app: Sphinx):

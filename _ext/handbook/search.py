@@ -52,7 +52,7 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from .shared import HTML_BUILDERS, warn
+from .shared import HTML_BUILDERS, upstream_changed, warn
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +154,10 @@ def _without_sphinx_index(app: Sphinx) -> None:
     builder = app.builder
     if builder.name not in BUILDERS:
         return
+    if not hasattr(builder, "search") or not hasattr(builder, "searchindex_filename"):
+        raise upstream_changed("Sphinx", "the HTML builder has no 'search' switch or 'searchindex_filename'",
+                               "Find how Sphinx now decides to build its search index, and update "
+                               "_without_sphinx_index in _ext/handbook/search.py")
     prepare_writing = builder.prepare_writing
 
     def prepare_writing_without_index(docnames):
@@ -162,6 +166,9 @@ def _without_sphinx_index(app: Sphinx) -> None:
             prepare_writing(docnames)
         finally:
             builder.search = True  # the search page is still written
+        if getattr(builder, "indexer", None) is not None:
+            raise upstream_changed("Sphinx", "the HTML builder made its search indexer outside prepare_writing's "
+                                   "'search' switch", "Update _without_sphinx_index in _ext/handbook/search.py")
 
     builder.prepare_writing = prepare_writing_without_index
     Path(app.outdir, builder.searchindex_filename).unlink(missing_ok=True)  # an earlier build's

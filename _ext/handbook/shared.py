@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 
 from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 _logger = logging.getLogger("handbook")
@@ -61,3 +62,11 @@ def remove_nodes(node_class):
         for placeholder in list(doctree.findall(node_class)):
             placeholder.parent.remove(placeholder)
     return remove
+
+
+def upstream_changed(package: str, what: str, check: str) -> ExtensionError:
+    """The error that stops a build when ``package`` no longer works the way a part of the
+    extension relies on. Every such place is listed in contributing.md ("Upgrading
+    dependencies") with what to check; nothing that relies on another package's insides may
+    silently do nothing."""
+    return ExtensionError(f"{package} changed: {what}. {check} (contributing.md, 'Upgrading dependencies')")

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import FileSystemBytecodeCache
+from jinja2 import Environment, FileSystemBytecodeCache
 from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
+
+from .shared import upstream_changed
 
 
 def _builder_inited(app: Sphinx) -> None:
-    templates = getattr(app.builder, "templates", None)
-    environment = getattr(templates, "environment", None)
-    if environment is None:  # a builder without HTML templates
-        return
+    if not isinstance(app.builder, StandaloneHTMLBuilder):
+        return  # a builder without HTML templates
+    environment = getattr(app.builder.templates, "environment", None)
+    if not isinstance(environment, Environment):
+        raise upstream_changed("Sphinx", "the HTML builder's template loader has no Jinja 'environment'",
+                               "Find where Sphinx keeps its Jinja environment and update _ext/handbook/templatecache.py")
     folder = Path(app.doctreedir) / "jinja-bytecode"
     folder.mkdir(parents=True, exist_ok=True)
     environment.bytecode_cache = FileSystemBytecodeCache(str(folder))

