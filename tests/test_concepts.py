@@ -12,9 +12,9 @@ import re
 from functools import cache
 
 import pytest
+from test_handbook import source_pages
 
 from conftest import ROOT
-from test_handbook import source_pages
 
 FENCE = re.compile(r"^(`{3,}|~{3,}|:{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
 # A section may carry a concept homed elsewhere in its heading only as a short pointer that links

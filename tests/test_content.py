@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from test_handbook import environment
 
 from conftest import ROOT
-from test_handbook import environment
 
 FENCE = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M)
 
@@ -28,7 +28,8 @@ def test_essay_shape(page):
     assert re.search(r"^## Failure modes", body, re.M), "a failure-modes section"
     assert re.search(r"^## Checklist", body, re.M) and "- [ ]" in body, "a checklist"
     assert re.search(r"^\|.*\|\n\|[ :|-]+\|$", body, re.M), "a trade-off table"
-    assert len(re.findall(r"^(`{3,})\{run\}", text, re.M)) + len(re.findall(r"^```(?:console|text)$", text, re.M)) >= 2, \
+    examples = len(re.findall(r"^(`{3,})\{run\}", text, re.M)) + len(re.findall(r"^```(?:console|text)$", text, re.M))
+    assert examples >= 2, \
         "at least two worked examples with output"
     assert len(set(re.findall(r"https?://[^\s)>\]`\"']+", body))) >= 4, "four external sources"
 

@@ -121,7 +121,9 @@ def test_a_parallel_reader_that_needs_the_server_stops_it(project, tmp_path, mon
     doctrees = tmp_path / "doctrees"
     first = sphinx_build(project, tmp_path / "html", *STRICT, "-j", "2", "-d", str(doctrees))
     assert first.returncode == 0, first.stderr
-    examples = lambda: [str(div) for div in soup(tmp_path / "html" / "postgres.html").select("div.handbook-example")]
+    def examples():
+        return [str(div) for div in soup(tmp_path / "html" / "postgres.html").select("div.handbook-example")]
+
     expected = examples()
     for cached in (doctrees / "handbook-examples").glob("*.json"):
         cached.unlink()  # the notes stay, and now lie

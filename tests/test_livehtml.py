@@ -48,7 +48,8 @@ def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
     require(Path(sys.prefix, "bin", "sphinx-autobuild").exists(), "sphinx-autobuild is not installed")
     project = copy_sources(ROOT, tmp_path / "project")
     # make html's examples cache: the preview shares its doctrees, so it runs no example again.
-    shutil.copytree(site.parent / "doctrees" / "handbook-examples", project / "_build" / "doctrees" / "handbook-examples")
+    examples = Path("doctrees") / "handbook-examples"
+    shutil.copytree(site.parent / examples, project / "_build" / examples)
     port = free_port()
     log = (tmp_path / "autobuild.log").open("w")
     server = subprocess.Popen(["make", "livehtml", f"VENV={sys.prefix}", f"PORT={port}"], cwd=project,

@@ -102,7 +102,8 @@ FAKE_ADDONS = """// A stand-in for Read the Docs' add-ons client: the parts the 
       "project-slug": meta("readthedocs-project-slug"), "version-slug": meta("readthedocs-version-slug") });
     fetch("/_/addons/?" + params).then((response) => response.json()).then((data) => {
       const detail = { data: () => {
-        if (meta("readthedocs-addons-api-version") === undefined) throw "requires the readthedocs-addons-api-version meta tag";
+        if (meta("readthedocs-addons-api-version") === undefined)
+          throw "requires the readthedocs-addons-api-version meta tag";
         return data;
       } };
       document.dispatchEvent(new CustomEvent("readthedocs-addons-internal-data-ready", { detail }));
@@ -212,8 +213,8 @@ def requested(page, base: str, names: list[str]) -> tuple[set[str], list[str]]:
     for name in names:
         page.goto(f"{base}/{name}", wait_until="networkidle")
         if page.locator("pre.mermaid").count():
-            page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
-                                   timeout=30_000)
+            page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')]"
+                                   ".every(d => d.querySelector('svg'))", timeout=30_000)
     page.context.remove_listener("request", record)
     return paths, foreign
 
@@ -252,11 +253,12 @@ def test_accessibility_with_the_addon(browser, rtd_site):
             page.set_viewport_size({"width": width, "height": 800})
             open_with_addons(page, f"{base}/{name}")
             if page.locator("pre.mermaid").count():
-                page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')]"
-                                       ".every(d => d.dataset.processed === 'true' || d.dataset.mermaidDeferred === 'true')",
+                page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')].every(d =>"
+                                       " d.dataset.processed === 'true' || d.dataset.mermaidDeferred === 'true')",
                                        timeout=30_000)
             violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                                       ".violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))")
+                                       ".violations.map(v => v.id + ': '"
+                                       " + v.nodes.map(n => n.target.join(' ')).join(', '))")
             if violations:
                 found[f"{name} at {width}px"] = violations
     context.close()

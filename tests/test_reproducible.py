@@ -83,7 +83,7 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
     try:
         # One serial, one parallel: the output must not depend on -j either.
         processes = [build(source, source.parent / "out", epoch, log, jobs)
-                     for source, log, jobs in zip(sources, logs, ("1", "2"))]
+                     for source, log, jobs in zip(sources, logs, ("1", "2"), strict=True)]
         codes = [process.wait(timeout=1800) for process in processes]
     finally:
         for process in processes:
@@ -92,7 +92,7 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
                 process.wait()
         for log in logs:
             log.close()
-    for source, code in zip(sources, codes):
+    for source, code in zip(sources, codes, strict=True):
         log = (source.parent / "out" / "build.log").read_text()
         assert code == 0 and "WARNING" not in log, log[-6000:]
     seconds = time.monotonic() - started

@@ -25,7 +25,7 @@ LATER = "2026-12-01T09:30:00+00:00"
 def commit_time(checkout, path: str) -> str:
     seconds = subprocess.run(["git", "log", "-1", "--format=%ct", "--", path], cwd=checkout,
                              capture_output=True, text=True, check=True).stdout.strip()
-    return dt.datetime.fromtimestamp(int(seconds), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(int(seconds), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.mark.slow

@@ -25,8 +25,9 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlsplit
 
-from conftest import ROOT
 from test_prose import content_pages
+
+from conftest import ROOT
 
 # ISO 639-1 codes of the languages documentation sites commonly translate into (not English).
 LANGUAGES = {

@@ -13,7 +13,8 @@ from handbook.shared import WARNING_SUBTYPES, warn
 
 TODAY = dt.date(2026, 6, 1)
 VOCABULARY = {"databases": "Storage.", "testing": "Tests."}
-GOOD = {"description": "A page that a search result can show in one sentence.", "tags": ["databases"], "reviewed": dt.date(2026, 5, 1)}
+GOOD = {"description": "A page that a search result can show in one sentence.", "tags": ["databases"],
+        "reviewed": dt.date(2026, 5, 1)}
 
 
 def test_fenced_text_keeps_the_blocks_and_drops_the_prose():

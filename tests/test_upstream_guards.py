@@ -155,7 +155,8 @@ def test_the_page_template_finds_the_markup_it_rewrites(tmp_path):
     conf.write_text(conf.read_text() + f'\nhtml_theme = "furo"\ntemplates_path = ["{ROOT / "_templates"}"]\n'
                     'myst_enable_extensions = ["tasklist"]\n')
     tool = src / "skills" / "tool.md"
-    tool.write_text(tool.read_text() + "\n- [ ] Check the plan.\n\n|  | before | after |\n|---|---|---|\n| p99 | 2 s | 1 s |\n")
+    table = "|  | before | after |\n|---|---|---|\n| p99 | 2 s | 1 s |\n"
+    tool.write_text(tool.read_text() + "\n- [ ] Check the plan.\n\n" + table)
     app, warnings = build_here(src, tmp_path / "build")
     assert warnings == ""
     html = (app.outdir / "skills" / "tool.html").read_text(encoding="utf-8")

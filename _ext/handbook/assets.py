@@ -77,7 +77,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if app.builder.name in HTML_BUILDERS and app.builder not in _checked_builders:
         _check_assets_exist(app, context)
         _checked_builders.add(app.builder)
-    dropped = () if uses_design(doctree) else DESIGN_ASSETS
+    dropped: tuple[str, ...] = () if uses_design(doctree) else DESIGN_ASSETS
     if not has_code(doctree):
         dropped += CODE_ASSETS
     if app.builder.name in HTML_BUILDERS:  # where handbook.js is

@@ -21,6 +21,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 from docutils import nodes
@@ -49,7 +50,8 @@ def _written_keys(source: Path) -> dict[str, int]:
         return {}
     if not lines or lines[0].strip() != "---":
         return {}
-    keys, top = {}, None
+    keys: dict[str, int] = {}
+    top = None
     for number, line in enumerate(lines[1:], start=2):
         if line.strip() == "---":
             break
@@ -93,9 +95,9 @@ def yaml_problem(source: Path) -> tuple[int, str] | None:
         yaml.safe_load("\n".join(lines[1:end]))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
-        line = mark.line + 2 if mark is not None else 2
+        number = mark.line + 2 if mark is not None else 2
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return line, (f"the front matter is not valid YAML ({problem}); quote text that contains "
+        return number, (f"the front matter is not valid YAML ({problem}); quote text that contains "
                       "': ' or starts with [, { or a quote, and write dates as YYYY-MM-DD")
     except ValueError as error:
         return 2, f"the front matter is not valid YAML ({error})"
@@ -112,7 +114,7 @@ def parse_date(value) -> dt.date | None:
 
 
 def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
-                       written: set[str] = frozenset(),
+                       written: Collection[str] = frozenset(),
                        verified_required: bool = False) -> list[tuple[str, str]]:
     """Return ``(key, message)`` for every problem in one page's front matter.
 
@@ -229,7 +231,9 @@ def page_verified(meta: dict) -> tuple[dt.date, dict[str, str]] | None:
     value = _from_json(meta.get("verified"))
     if not isinstance(value, dict) or _check_verified(value, dt.date.max):
         return None
-    return parse_date(value["date"]), {str(name): version for name, version in value["versions"].items()}
+    date = parse_date(value["date"])
+    assert date is not None  # _check_verified found no problem with it
+    return date, {str(name): version for name, version in value["versions"].items()}
 
 
 def needs_verified(docname: str, sections) -> bool:

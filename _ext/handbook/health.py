@@ -36,7 +36,7 @@ ORPHAN = "no inbound links"
 def today() -> dt.date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
     return dt.date.today()
 
 
@@ -60,7 +60,7 @@ def last_change(env, docname: str) -> str:
     data = getattr(env, "git_last_updated", {}).get(docname)
     if not data or data[0] is None:
         return "not committed"
-    return dt.datetime.fromtimestamp(int(data[0]), dt.timezone.utc).date().isoformat()  # git gives bytes
+    return dt.datetime.fromtimestamp(int(data[0]), dt.UTC).date().isoformat()  # git gives bytes
 
 
 class health_report(summary_placeholder):
@@ -92,11 +92,12 @@ def _table(app: Sphinx, docname: str) -> nodes.Node:
     reviewed = {page: reviewed_age(env, page)[0] for page in env.handbook_pages}
     rows = []
     for page in sorted(env.handbook_pages, key=lambda p: (not flagged[p], reviewed[p] or dt.date.min, p)):
+        date = reviewed[page]
         link = (f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
                 f"{html.escape(page_title(env, page))}</a>")
         rows.append(_cells("td", [
             link,
-            reviewed[page].isoformat() if reviewed[page] else "missing",
+            date.isoformat() if date else "missing",
             last_change(env, page),
             html.escape(str(env.metadata.get(page, {}).get("owner", "")) or "-"),
             str(env.handbook_pages[page].words),
@@ -174,7 +175,7 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if pagename not in getattr(env, "handbook_pages", {}):
         return
     reviewed, age = reviewed_age(env, pagename)
-    if age is not None and age > app.config.handbook_stale_after_days:
+    if reviewed is not None and age is not None and age > app.config.handbook_stale_after_days:
         context["handbook_stale"] = {"reviewed": reviewed.isoformat(), "days": age,
                                      "health": page_uri(app, pagename, app.config.handbook_health_page)}
     verified = page_verified(env.metadata.get(pagename, {}))

@@ -149,10 +149,11 @@ def _resolve(env, kind: str, target: str, terms: dict[str, str]) -> str | None:
 def build_graph(env, old: Graph | None = None) -> Graph:
     """The graph of the pages as read; what did not change is taken over from ``old``."""
     pages = env.handbook_pages
-    links, terms = {}, _glossary_terms(env)
+    links: dict[str, set[str]] = {}
+    terms = _glossary_terms(env)
     for docname, info in pages.items():
-        targets = {_resolve(env, kind, target, terms) for kind, target in info.refs}
-        links[docname] = {t for t in targets if t and t != docname}
+        resolved = (_resolve(env, kind, target, terms) for kind, target in info.refs)
+        links[docname] = {target for target in resolved if target is not None and target != docname}
 
     incoming: dict[str, set[str]] = {docname: set() for docname in pages}
     for source, targets in links.items():

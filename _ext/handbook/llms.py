@@ -74,7 +74,8 @@ def write_llms_files(app: Sphinx, exception) -> None:
     parts = []
     for docname in order:
         text = sources[docname].read_text(encoding="utf-8")
-        parts.append(f"<!-- {docname}: {_source_url(app, docname, sources[docname])} -->\n\n" + FRONT_MATTER.sub("", text).strip())
+        source = _source_url(app, docname, sources[docname])
+        parts.append(f"<!-- {docname}: {source} -->\n\n" + FRONT_MATTER.sub("", text).strip())
     Path(app.outdir, "llms-full.txt").write_text("\n\n".join(parts) + "\n", encoding="utf-8")
 
 

@@ -34,6 +34,7 @@ import hashlib
 import os
 import pickle
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -168,7 +169,8 @@ def render(template: Template, builder, pagename: str, whole: bool = False) -> s
     ``whole``. The work is proportional to the entries written, not to the whole tree."""
     entries = template.entries
     current: set[int] = set()
-    for index in template.by_doc.get(pagename, []):
+    for first in template.by_doc.get(pagename, []):
+        index: int | None = first
         while index is not None and index not in current:
             current.add(index)
             index = entries[index].parent
@@ -221,7 +223,7 @@ def render(template: Template, builder, pagename: str, whole: bool = False) -> s
 # -- wiring ----------------------------------------------------------------------------------
 
 _TEMPLATES: dict[int, Template | None] = {}
-_furo_compute = getattr(furo, "_compute_navigation_tree", None)
+_furo_compute: Callable[[dict], str] | None = getattr(furo, "_compute_navigation_tree", None)
 
 
 def _fingerprint(env, root: str) -> str:
@@ -265,14 +267,17 @@ def accessible(navigation_html: str) -> str:
 
 
 def _patched_compute(app: Sphinx):
+    furo_compute = _furo_compute
+    assert furo_compute is not None  # _builder_inited checked it
+
     def compute(context: dict) -> str:
         builder = app.builder
         if not app.config.handbook_fast_navigation or "toctree" not in context \
                 or builder.name not in HTML_BUILDERS:
-            return accessible(_furo_compute(context))
+            return accessible(furo_compute(context))
         template = _template(app)
         if template is None:
-            return accessible(_furo_compute(context))
+            return accessible(furo_compute(context))
         return accessible(render(template, builder, context["pagename"]))
     return compute
 

@@ -1,8 +1,9 @@
 """Create a handbook page from its section's template: ``make new SECTION=essays TITLE="..."``.
 
 The page gets valid front matter (a description to fill in, the section's usual tags, today's
-date, and on skill pages a ``verified`` block to fill in), a label derived from its file name, the section's headings from the style guide, and an
-entry at the end of the section's toctree, so that it builds clean at once.
+date, and on skill pages a ``verified`` block to fill in), a label derived from its file name,
+the section's headings from the style guide, and an entry at the end of the section's toctree,
+so that it builds clean at once.
 
 Run as ``python -m handbook.newpage SECTION TITLE`` with ``_ext`` on the path.
 """
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import re
 import os
+import re
 import sys
 import unicodedata
 from pathlib import Path
@@ -81,7 +82,8 @@ def _label_in_use(root: Path, label: str) -> str | None:
     """The page that already defines ``(label)=``, if any (labels are project-wide)."""
     pattern = re.compile(rf"^\({re.escape(label)}\)=\s*$", re.M)
     for page in sorted(root.rglob("*.md")):
-        if any(part.startswith((".", "_")) or part in {"node_modules", "tests"} for part in page.relative_to(root).parts):
+        parts = page.relative_to(root).parts
+        if any(part.startswith((".", "_")) or part in {"node_modules", "tests"} for part in parts):
             continue
         if pattern.search(page.read_text(encoding="utf-8", errors="replace")):
             return page.relative_to(root).as_posix()

@@ -170,7 +170,7 @@ def _without_sphinx_index(app: Sphinx) -> None:
             raise upstream_changed("Sphinx", "the HTML builder made its search indexer outside prepare_writing's "
                                    "'search' switch", "Update _without_sphinx_index in _ext/handbook/search.py")
 
-    builder.prepare_writing = prepare_writing_without_index
+    builder.prepare_writing = prepare_writing_without_index  # type: ignore[method-assign]  # guarded above
     Path(app.outdir, builder.searchindex_filename).unlink(missing_ok=True)  # an earlier build's
 
 

@@ -56,7 +56,7 @@ class WarnedPages(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or sphinx_logging.is_suppressed_warning(
-                getattr(record, "type", None), getattr(record, "subtype", None),
+                getattr(record, "type", None) or "", getattr(record, "subtype", None) or "",
                 self.app.config.suppress_warnings):
             return True
         page = self._page(getattr(record, "location", None))

@@ -66,10 +66,19 @@ from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
-from .engines import (DuckDBSession, ExampleError, Figure, PostgresServer, PostgresSession, PythonSession,
-                      Table, Text, scratch_base)
-from .worker import DEFAULT_TIMEOUT, Worker, worker_class
 from ..shared import warn
+from .engines import (
+    DuckDBSession,
+    ExampleError,
+    Figure,
+    PostgresServer,
+    PostgresSession,
+    PythonSession,
+    Table,
+    Text,
+    scratch_base,
+)
+from .worker import DEFAULT_TIMEOUT, Worker, worker_class
 
 ENGINES = {"postgresql": "sql", "duckdb": "sql", "python": "python"}  # engine -> code language
 DEFAULT_MASKS = {
@@ -113,6 +122,7 @@ class Runner:
         self.executed = 0  # blocks run by an engine (replays included), for tests and the benchmark
         self.servers_started = 0  # likewise
         self.salt = self.format_version + _engine_versions()
+        self.exit_handlers = False  # atexit and SIGTERM handlers installed (once per process)
 
     def scratch_dir(self) -> Path:
         if self.scratch is None or not self.scratch.is_dir():
@@ -164,10 +174,12 @@ class Runner:
         if engine == "postgresql":
             if self.server is None:  # e.g. a page read by a test without the read hook
                 self.start_server()
+            server = self.server
+            assert server is not None  # start_server() started it or raised
             if docname in self.role_pages:
-                self.roles_before[docname] = self.server.lock_roles()
+                self.roles_before[docname] = server.lock_roles()
             database = "page_" + hashlib.sha1(docname.encode()).hexdigest()[:16]
-            uri = self.server.create_database(database)
+            uri = server.create_database(database)
             self.databases[docname] = database
             return start(lambda: PostgresSession(workdir, uri), workdir)
         if engine == "duckdb":
@@ -303,7 +315,7 @@ class RunDirective(SphinxDirective):
         return text
 
     def _masked(self, engine: str, outputs: list) -> list:
-        masked = []
+        masked: list = []
         for output in outputs:
             if isinstance(output, Text):
                 masked.append(Text(self._masked_text(engine, output.text)))
@@ -478,8 +490,8 @@ def _interrupt_on_sigterm(signum, frame) -> None:
 
 def setup_examples(app: Sphinx) -> None:
     RUNNER.main_pid = os.getpid()
-    if not getattr(setup_examples, "exit_handlers", False):  # once per process, however many apps
-        setup_examples.exit_handlers = True
+    if not RUNNER.exit_handlers:  # once per process, however many apps
+        RUNNER.exit_handlers = True
         atexit.register(_stop_on_exit)
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt_on_sigterm)

@@ -26,6 +26,7 @@ import types
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MAX_ROWS = 20  # rows kept of a result set; the total is still reported
 MAX_OUTPUT = 200_000  # characters of text one example may show (tables and printed output)
@@ -51,6 +52,9 @@ class Text:
 @dataclass(frozen=True)
 class Figure:
     png_base64: str  # a matplotlib figure the example drew, as PNG
+
+
+Output = Table | Text | Figure  # what an example shows under its code, in order
 
 
 class ExampleError(Exception):
@@ -96,7 +100,7 @@ class Session:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
 
-    def run(self, code: str, session: str = "main") -> list[Table | Text]:
+    def run(self, code: str, session: str = "main") -> list[Output]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -198,7 +202,7 @@ def _use_binaries(scratch: Path) -> None:
     if path.parent.name == "pginstall":  # not replaced yet in this process
         binaries = _server_binaries(path, scratch)
         for module in modules:
-            module.POSTGRES_BIN_PATH = binaries
+            setattr(module, "POSTGRES_BIN_PATH", binaries)  # noqa: B010 - checked above, by name
 
 
 class PostgresServer:
@@ -297,7 +301,7 @@ class PostgresSession(Session):
         super().__init__(workdir)
         self._psycopg = psycopg
         self._uri = database_uri
-        self._connections: dict[str, object] = {}
+        self._connections: dict[str, Any] = {}  # psycopg connections, by session name
 
     def _connection(self, name: str):
         if name not in self._connections:
@@ -306,9 +310,9 @@ class PostgresSession(Session):
             self._connections[name] = conn
         return self._connections[name]
 
-    def run(self, code: str, session: str = "main") -> list[Table | Text]:
+    def run(self, code: str, session: str = "main") -> list[Output]:
         conn = self._connection(session)
-        outputs: list[Table | Text] = []
+        outputs: list[Output] = []
         status: list[str] = []
         try:
             with _working_dir(self.workdir), conn.cursor() as cur:
@@ -370,8 +374,8 @@ class DuckDBSession(Session):
         self._duckdb = duckdb
         self._conn = duckdb.connect(":memory:", config={"threads": 1})
 
-    def run(self, code: str, session: str = "main") -> list[Table | Text]:
-        outputs: list[Table | Text] = []
+    def run(self, code: str, session: str = "main") -> list[Output]:
+        outputs: list[Output] = []
         try:
             with _working_dir(self.workdir):
                 for statement in self._duckdb.extract_statements(code):
@@ -425,7 +429,7 @@ class PythonSession(Session):
         self._namespace = self._module.__dict__
         self._filename = f"<example in {docname}>"
 
-    def run(self, code: str, session: str = "main") -> list[Table | Text]:
+    def run(self, code: str, session: str = "main") -> list[Output]:
         stdout = CappedText()
         try:
             compiled = compile(code, self._filename, "exec")
@@ -440,4 +444,5 @@ class PythonSession(Session):
             hint = "; examples must not exit the process that runs them" if isinstance(error, SystemExit) else ""
             raise ExampleError(f"{where}{type(error).__name__}: {error}{hint}") from None
         text = stdout.getvalue().rstrip("\n")
-        return ([Text(text)] if text else []) + _figures()
+        outputs: list[Output] = [Text(text)] if text else []
+        return outputs + _figures()

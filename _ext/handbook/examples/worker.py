@@ -107,7 +107,8 @@ class Worker:
             finally:
                 os._exit(code)  # never run the build's exit handlers in the worker
         child.close()
-        self.pid, self.conn = pid, parent
+        self.pid: int | None = pid
+        self.conn = parent
 
     def run(self, code: str, session: str, timeout: float) -> list:
         if self.failed:
@@ -146,17 +147,19 @@ class Worker:
             self._reap()
 
     def _kill(self) -> None:
+        if self.pid is None:
+            return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, signal.SIGKILL)
 
     def _reap(self) -> str:
         if self.pid is None:
             return "gone"
+        pid, self.pid = self.pid, None
         try:
-            _, status = os.waitpid(self.pid, 0)
+            _, status = os.waitpid(pid, 0)
         except ChildProcessError:
             status = 0
-        self.pid = None
         if os.WIFSIGNALED(status):
             return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
         return f"exit status {os.WEXITSTATUS(status)}"
