@@ -37,3 +37,17 @@ def test_the_gates_can_fail(tmp_path):
     types = subprocess.run([*TYPES, "--no-incremental", "--config-file", "/dev/null", str(bad)],
                            capture_output=True, text=True, timeout=120)
     assert types.returncode != 0 and "Incompatible return value type" in types.stdout
+
+
+def test_the_strict_flags_are_the_same_everywhere():
+    """`make html`, the tests (conftest.STRICT) and Read the Docs (fail_on_warning) build alike."""
+    import re
+
+    import yaml
+
+    from conftest import STRICT
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^SPHINXOPTS\s*\?=\s*(.+)$", makefile, re.M).group(1).split() == STRICT
+    readthedocs = yaml.safe_load((ROOT / ".readthedocs.yaml").read_text(encoding="utf-8"))
+    assert readthedocs["sphinx"]["fail_on_warning"] is True
