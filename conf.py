@@ -152,6 +152,15 @@ sitemap_url_scheme = "{link}"
 sitemap_show_lastmod = True
 sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 
+# Site search: what readers type for a thing, and the word the pages use for it. The search page
+# searches for the page's word instead (_ext/handbook/search.py, _templates/search.html).
+handbook_search_synonyms = {
+    "pg": "postgresql", "postgres": "postgresql", "psql": "postgresql", "k8s": "kubernetes",
+    "es": "elasticsearch", "elastic": "elasticsearch", "ddb": "dynamodb", "dynamo": "dynamodb",
+    "mongo": "mongodb", "rmq": "rabbitmq", "memcache": "memcached", "httpd": "apache",
+    "post-mortem": "postmortem", "99th": "p99",
+}
+
 # The 404 page: absolute asset URLs, so it renders at any depth. On Read the Docs pages live
 # under /<language>/<version>/.
 notfound_urls_prefix = (f"/{os.environ['READTHEDOCS_LANGUAGE']}/{os.environ['READTHEDOCS_VERSION']}/"

@@ -5,6 +5,8 @@ type into the sidebar box on the home page, press Enter, read the results on sea
   in search_queries.csv (the rate and every miss are printed, so a run shows where it stands);
 * results show a page title and an excerpt, and a query word that no page contains (a typo)
   does not empty the results;
+* a result lands on the section that answers (its heading under the title, the link to its
+  anchor); abbreviations find what the full names find; no result offers the glossary and tags;
 * offline: the search page asks no host but 127.0.0.1, and still works with the network cut;
 * weight: a first query downloads less than 300 KB from _pagefind/;
 * start-up: Pagefind's gzipped files reach it inflated by the browser, not by its JavaScript,
@@ -20,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -131,6 +134,63 @@ def test_a_page_with_only_some_of_the_words_is_found(page, served_site):
     found = search_from_home(page, served_site, "memcached slab alocator")
     assert found[:1] == ["skills/memcached"], found
     assert "some of them" in page.inner_text("#search-results .handbook-search-note")
+
+
+def results(page) -> list[dict]:
+    """The results on the search page: the title link's href, the section line, the excerpt."""
+    return page.evaluate("""() => [...document.querySelectorAll('#search-results ul.search > li')].map(li => ({
+        href: li.querySelector(':scope > a').getAttribute('href'),
+        section: li.querySelector('p.handbook-search-section')?.textContent ?? null,
+        excerpt: li.querySelector('p.context').textContent}))""")
+
+
+def heading(site: Path, href: str) -> str:
+    """The heading text of the section ``href``'s fragment names, in the built page."""
+    path, fragment = href.lstrip("/").split("#")
+    section = BeautifulSoup((site / path).read_text(encoding="utf-8"), "html.parser").find(id=fragment)
+    assert section is not None and section.name == "section", f"{href}: no <section id={fragment!r}>"
+    title = section.find(re.compile(r"h[1-6]"))
+    title.find("a", class_="headerlink").decompose()
+    return title.get_text().strip()
+
+
+@pytest.mark.browser
+def test_a_result_lands_on_the_section_that_answers(page, served_site, site):
+    """A result links to the section of its page whose matches score best, and shows that
+    section's heading under the page's title; following it scrolls the section into view."""
+    search_from_home(page, served_site, "keyset pagination offset")
+    found = results(page)
+    first = found[0]
+    assert first["href"] == "/essays/schema-design.html#schema-design-keyset-pagination", found
+    assert first["section"] == heading(site, first["href"]) == "Pagination: keyset, not OFFSET"
+    assert "offset" in first["excerpt"].lower()
+    sections = [result for result in found if result["section"]]
+    assert len(sections) >= 3, found  # the other results land on their sections too
+    for result in sections:
+        assert result["section"] == heading(site, result["href"]), result
+    page.locator(RESULT_LINKS).first.click()
+    page.wait_for_url("**/essays/schema-design.html#schema-design-keyset-pagination")
+    page.wait_for_function("(() => { const top = document.getElementById('schema-design-keyset-pagination')"
+                           ".getBoundingClientRect().top; return top >= 0 && top < 200; })()", timeout=TIMEOUT_MS)
+
+
+@pytest.mark.browser
+def test_abbreviations_find_what_the_full_names_find(page, served_site):
+    """conf.py's handbook_search_synonyms: what a reader types for a thing finds the pages that
+    use the thing's own name."""
+    for typed, written in (("pg autovacuum", "postgresql autovacuum"), ("k8s rollout", "kubernetes rollout"),
+                           ("ddb partition key", "dynamodb partition key")):
+        assert search_from_home(page, served_site, typed)[:TOP] == search_from_home(page, served_site, written)[:TOP]
+    assert "skills/postgresql" in search_from_home(page, served_site, "pg autovacuum")[:TOP]
+
+
+@pytest.mark.browser
+def test_a_query_with_no_result_offers_the_glossary_and_the_tag_index(page, served_site):
+    assert search_from_home(page, served_site, "wxyzzyxw") == []
+    note = page.locator("#search-results .handbook-search-note")
+    assert note.is_visible()
+    links = {a.inner_text(): a.get_attribute("href") for a in note.locator("a").all()}
+    assert links == {"glossary": "glossary.html", "tag index": "tags/index.html"}, links
 
 
 @pytest.mark.browser

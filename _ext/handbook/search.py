@@ -42,6 +42,7 @@ The index is byte-identical between builds of the same sources (file names are c
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -49,6 +50,7 @@ import sys
 import time
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -174,10 +176,35 @@ def _without_sphinx_index(app: Sphinx) -> None:
     Path(app.outdir, builder.searchindex_filename).unlink(missing_ok=True)  # an earlier build's
 
 
+def section_titles(doctree) -> dict[str, str]:
+    """Each section of a page below its title: its element id -> its heading as text. The search
+    page shows the heading of the section a result matches best: Pagefind records where each
+    <section id> starts, not its heading (Sphinx puts the id on the section, not the heading)."""
+    titles = {}
+    for section in doctree.findall(nodes.section):
+        if section.get("ids") and section.parent is not doctree and section.children \
+                and isinstance(section[0], nodes.title):
+            titles[section["ids"][0]] = section[0].astext()
+    return titles
+
+
+def _search_page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Every page: its sections' headings as JSON, for Pagefind's metadata (_templates/page.html).
+    The search page: the synonyms as JSON (lowercased, as queries are)."""
+    if doctree is not None and app.builder.name in BUILDERS:
+        context["handbook_sections"] = json.dumps(section_titles(doctree), ensure_ascii=False, separators=(",", ":"))
+    if pagename == "search":
+        synonyms = {word.lower(): meaning.lower() for word, meaning in app.config.handbook_search_synonyms.items()}
+        context["handbook_search_synonyms"] = json.dumps(synonyms, sort_keys=True)
+
+
 def setup_search(app: Sphinx) -> None:
     # Indexing adds about a second to every build, incremental ones included; a preview server
     # may pass -D handbook_search_index=0 (and then has no index: an old one would be stale).
     app.add_config_value("handbook_search_index", True, "", types=[bool])
+    # Abbreviations and other names a reader types -> the words the pages use ("pg": "postgresql").
+    app.add_config_value("handbook_search_synonyms", {}, "html", types=[dict])
+    app.connect("html-page-context", _search_page_context)
     # After the other build-finished handlers (llms.txt, sitemap): they write no HTML pages,
     # but indexing last means it sees the finished site.
     app.connect("build-finished", index_site, priority=900)
