@@ -86,8 +86,9 @@ epub: $(RUNTIME)  ## Build an EPUB into _build/epub
 pdf: singlehtml $(DEV)  ## Print the single-page build to _build/pdf/handbook.pdf with Chromium
 	PYTHONPATH=_ext $(BIN)/python -m handbook.pdf $(BUILDDIR)/singlehtml $(BUILDDIR)/pdf/handbook.pdf
 
+# BENCH_ARGS: e.g. --quick (a short smoke run); python -m tools.bench --help lists them all.
 bench: $(DEV)  ## Measure build, rebuild, page-weight and search figures; prints a table
-	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 # SECTION and TITLE reach the script through the environment, unexpanded ($(value ...)): never
 # through the shell, where a title's backticks would run and its $ or quotes would be lost.

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from io import StringIO
@@ -28,7 +27,9 @@ REPORTS = Path(os.environ.get("HANDBOOK_REPORTS", ROOT / "_build" / "reports"))
 
 # Test projects load the handbook extension from the repository, wherever they are copied.
 sys.path.insert(0, str(ROOT / "_ext"))
+sys.path.insert(0, str(ROOT / "tools"))  # devkit, shared with the benchmark (tools/bench)
 
+from devkit import copy_checkout  # noqa: E402  (needs the path above)
 from handbook.localserver import serve  # noqa: E402  (needs the path above)
 from handbook.pdf import CHROMIUM_ARGS  # noqa: E402
 
@@ -98,19 +99,7 @@ def build_cli(project: Path, out: Path, *extra: str) -> Path:
 def copy_sources(source: Path, target: Path) -> Path:
     """A checkout of the working tree as a clone would see it: the tracked and untracked (not
     ignored) files, committed into a fresh repository so that git-based features have history."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=source,
-                            capture_output=True, text=True, check=True).stdout.split("\0")
-    for name in filter(None, listed):
-        if (source / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source / name, target / name)
-    date = "2026-11-28T12:00:00+00:00"
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Handbook tests", "GIT_AUTHOR_EMAIL": "tests@localhost",
-           "GIT_COMMITTER_NAME": "Handbook tests", "GIT_COMMITTER_EMAIL": "tests@localhost",
-           "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    for command in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "checkout"]):
-        subprocess.run(["git", *command], cwd=target, env=env, check=True, capture_output=True)
-    return target
+    return copy_checkout(source, target, "checkout", date="2026-11-28T12:00:00+00:00")
 
 
 # Fixtures that make a test part of the slow loop: the whole handbook built, served, or a browser.

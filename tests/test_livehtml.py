@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
 import signal
@@ -10,38 +9,14 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, copy_sources, require
+from devkit import fetch, free_port, wait_for
 
 pytestmark = pytest.mark.server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def fetch(url: str) -> str | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.read().decode("utf-8")
-    except (OSError, http.client.HTTPException):  # the server may be mid-rebuild
-        return None
-
-
-def wait_for(predicate, timeout: float, step: float = 0.25):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    return None
 
 
 def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
@@ -64,7 +39,7 @@ def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
         page = project / "engineering-practices" / "index.md"
         page.write_text(page.read_text() + f"\n{token}\n")
         edited_at = time.monotonic()
-        assert wait_for(lambda: token in (fetch(page_url) or ""), timeout=60), "the edit never appeared"
+        assert wait_for(lambda: token in (fetch(page_url) or ""), timeout=60, step=0.25), "the edit never appeared"
         latency = time.monotonic() - edited_at
         print(f"save-to-served latency: {latency:.1f} s")
 

@@ -77,15 +77,15 @@ def main(reports: Path) -> int:
         figures = json.loads(path.read_text(encoding="utf-8"))
         passed = verdict(figures)
         all_pass &= passed
-        when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        when = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).strftime("%Y-%m-%d %H:%M")
         rows.append((title, "pass" if passed else "FAIL", when, describe(figures)))
     widths = [max(len(row[i]) for row in rows + [("gate", "result", "recorded (UTC)", "")]) for i in range(3)]
     print(f"Quality gates, from {reports.relative_to(ROOT) if reports.is_relative_to(ROOT) else reports}\n")
     header = ("gate", "result", "recorded (UTC)", "figures")
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths + [0])).rstrip())
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths + [0], strict=True)).rstrip())
     print("  ".join("-" * w for w in widths + [7]))
     for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths + [0])).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths + [0], strict=True)).rstrip())
     return 0 if all_pass else 1
 
 

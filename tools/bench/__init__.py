@@ -1,0 +1,79 @@
+"""Benchmark the handbook: build and rebuild times, live-preview latency, page weight, search size,
+and how the build scales with the number of pages.
+
+Run it with the handbook's venv: ``make bench``, or ``make bench BENCH_ARGS="--quick"`` for a
+short smoke run (``python -m tools.bench [--quick] ...`` from the repository's root is the same).
+It prints three tables and writes the same figures (with every repetition's value) to
+``_build/bench/bench.json``; the log of every build is kept under ``_build/bench/logs`` (``--out``
+puts both elsewhere). tests/test_bench.py runs the smallest mode, ``--quick --skip-handbook
+--sizes 44``: one generated handbook of the smallest size the generator makes, built once.
+
+What it measures
+----------------
+A. The real handbook, copied into a temporary directory (the files ``git ls-files -co
+   --exclude-standard`` lists, committed into a fresh repository so that the git-based "last
+   updated" dates have history) and built with ``python -m sphinx -b html -W --keep-going -n -j 1``:
+
+   1. a cold build (fresh output and doctrees) with the executable examples' cache present, and
+      one with an empty cache; their difference is the time the examples add to a cold build.
+      The examples' count is the number of cache entries the empty-cache build wrote. A third
+      cold build runs the examples in the build's own process (HANDBOOK_BENCH_INLINE_EXAMPLES=1,
+      for this comparison only): the empty-cache build over it is what isolating every page's
+      examples in a forked worker costs.
+   2. an incremental rebuild after appending a sentence to one page;
+   3. an incremental rebuild after adding a page to a toctree, and whether every page's sidebar
+      then lists the new page ("sidebars fresh");
+   4. ``make livehtml``: seconds from saving an edit to the edit being served;
+   5. the bytes a first visit to a typical essay downloads (the HTML and every stylesheet,
+      script, font and image it loads), raw and gzip -6, and apart from it the Mermaid files a
+      page with diagrams loads (recorded from headless Chromium, since Mermaid picks them at
+      run time);
+   6. the size of ``searchindex.js`` (the handbook builds none: Pagefind replaces it) and of
+      ``_pagefind/`` when present.
+
+B. Generated handbooks of N source pages (``--sizes``), with realistic ~600-word pages, shaped
+   like the real one (sections that split into chapters of at most ``CHAPTER_PAGES`` pages as
+   they grow), built four ways: "fast" (the handbook's conf, its fast navigation), "bare" (the
+   same without the knowledge-base features: tags, backlinks, related pages, health;
+   ``-D handbook_knowledge=0``, to measure what they cost), "stock" (Furo's own navigation,
+   ``-D handbook_fast_navigation=0``) and "basic" (``-D html_theme=basic``). The basic theme warns
+   about Furo's theme options, so the basic build may exit non-zero: it counts as a success when
+   those are its only warnings.
+
+   B2. Search in the fast build, in Chromium: a reader on the home page types a query into the
+   search box and presses Enter; the time to the first result and to the whole first page of
+   results with excerpts, from the search page's first request to Pagefind, and from Enter;
+   and the bytes a first query downloads. The Checks table compares them, at
+   ``SEARCH_TARGET_PAGES`` pages, with ``SEARCH_LIMITS``.
+   B3. ``make livehtml`` in the generated handbook of ``LIVEHTML_PAGES`` pages, as in A4.
+
+How to read the tables
+----------------------
+Every figure comes from runs made by this invocation; nothing is carried over or typed in.
+"median" is the median of the repetitions, "min-max" their range and "n" their number.
+Repetitions are interleaved (fast, stock, basic, fast, stock, basic, ...; cached, empty,
+cached, empty, ...), and a ratio or difference is computed within one repetition before
+taking the median, so that a noisy neighbour slows both sides of a comparison alike.
+"x basic" is the build's time divided by the basic theme's time in the same repetition.
+"skipped (quadratic; --stock-max-pages)" marks the stock-Furo builds left out above that size;
+"failed" means a build did not succeed (its log is named in the note), and its time is not used.
+Sizes in the tables are KiB (1024 bytes); the JSON has exact bytes.
+
+The modules
+-----------
+``__main__`` the options and the order of the runs; ``common`` the records (Figure, Report,
+Build...), running sphinx-build, the shared helpers; ``handbook`` part A1-A3; ``livehtml`` A4 and
+B3; ``weight`` A5; ``search`` A6 and B2; ``generator`` the generated handbooks; ``scaling`` part
+B's builds, the scaling checks and the profile; ``report`` the tables and the JSON. Copying the
+checkout and waiting for a server are tools/devkit.py's, shared with the tests.
+"""
+
+import sys
+from pathlib import Path
+
+# The handbook extension (_ext: handbook.localserver) and tools/devkit.py, importable however the
+# package is started (python -m tools.bench, or imported by the tests as bench).
+for _folder in ("_ext", "tools"):
+    _path = str(Path(__file__).resolve().parents[2] / _folder)
+    if _path not in sys.path:
+        sys.path.insert(0, _path)

@@ -1,0 +1,116 @@
+"""`make bench`, or `python -m tools.bench` from the repository's root: the options and the order
+of the runs. The package's docstring (tools/bench/__init__.py) says what is measured and how to
+read the tables."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+from devkit import checkout_files
+
+from . import __doc__ as DESCRIPTION
+from .common import OUTPUT, ROOT, STRICT, Report, fresh, shown, stop_stray_postgres, use_tmpdir
+from .generator import HandbookGenerator
+from .handbook import bench_handbook
+from .report import render, save
+from .scaling import bench_generated, profile_fast_build, scaling_checks
+from .weight import bench_page_weight
+
+SIZES = "100,500,1000,2000"
+QUICK_SIZES = "100"
+SMALLEST = HandbookGenerator.SMALLEST
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=DESCRIPTION.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", help=f"page counts of the generated handbooks (default: {SIZES}; "
+                                        f"with --quick: {QUICK_SIZES}); at least {SMALLEST} each")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="repetitions of every figure (default: 3 for the real handbook and for "
+                             "generated sizes up to 500, 2 above)")
+    parser.add_argument("--stock-max-pages", type=int, default=500,
+                        help="skip stock Furo navigation above this size: it is quadratic, ~860 s at "
+                             "1000 pages on a 2-core machine (default: %(default)s)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"one repetition, and size {QUICK_SIZES} only unless --sizes says")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per build (default: %(default)s)")
+    parser.add_argument("--skip-handbook", action="store_true", help="only the generated handbooks")
+    parser.add_argument("--profile", type=int, metavar="PAGES",
+                        help="cProfile the fast build of a generated handbook of PAGES pages (done at "
+                             "500 pages anyway when the fast build is not within 1.5x basic at 1000)")
+    parser.add_argument("--out", type=Path, default=OUTPUT.folder,
+                        help=f"folder for bench.json, the build logs and a profile (default: {shown(OUTPUT.folder)})")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.sizes, args.repeat = args.sizes or QUICK_SIZES, 1
+    args.sizes = [int(size) for size in (args.sizes or SIZES).split(",") if size.strip()]
+    if any(size < SMALLEST for size in args.sizes):
+        parser.error(f"--sizes: a generated handbook needs at least {SMALLEST} pages")
+    args.out = args.out.resolve()
+    return args
+
+
+def repeats(args: argparse.Namespace, pages: int | None) -> int:
+    if args.repeat is not None:
+        return args.repeat
+    return 3 if pages is None or pages <= 500 else 2
+
+
+def run_benchmarks(args: argparse.Namespace, report: Report, work: Path) -> None:
+    support = checkout_files(ROOT)
+    if not args.skip_handbook:
+        site = bench_handbook(report, work, repeats(args, None), args.timeout)
+        if site is not None:
+            bench_page_weight(report, site, args.timeout)
+        else:
+            report.not_measured.append("page weight and search sizes: no successful build of the handbook")
+        save(report)
+    for pages in args.sizes:
+        bench_generated(report, work, pages, repeats(args, pages), args.stock_max_pages, args.timeout, support)
+        save(report)
+    within = scaling_checks(report)
+    profile_pages = args.profile or (500 if within.note.startswith("no") else None)
+    if profile_pages:
+        report.meta["profile"] = profile_fast_build(work, profile_pages, args.timeout, support)
+        report.meta["profile_pages"] = profile_pages
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    OUTPUT.folder = args.out
+    fresh(OUTPUT.logs)
+    report = Report(meta={
+        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "load_average_at_start": os.getloadavg(),
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        "command": STRICT,
+    })
+    with tempfile.TemporaryDirectory(prefix="handbook-bench-") as scratch:
+        work = Path(scratch)
+        use_tmpdir(work / "tmp")
+        try:
+            run_benchmarks(args, report, work)
+        finally:
+            stop_stray_postgres()
+    report.meta["load_average_at_end"] = os.getloadavg()
+    path = save(report)
+    print(render(report))
+    if "profile" in report.meta:
+        print(f"\ncProfile of the fast build, {report.meta['profile_pages']} generated pages "
+              f"(top 15, cumulative; {shown(OUTPUT.folder)}/profile-fast-{report.meta['profile_pages']}.prof):\n")
+        print(report.meta["profile"])
+    print(f"\nJSON: {shown(path)}; build logs: {shown(OUTPUT.logs)}/")
+    failed = any(f.status == "failed" for f in report.handbook + [x for r in report.generated for x in r.figures()])
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
