@@ -115,8 +115,9 @@ linkcheck: $(RUNTIME)  ## Check every external link (needs a network)
 test: $(DEV) $(NODE)  ## Run the whole test suite (browser tests need /usr/bin/chromium, Java)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: $(DEV)  ## Lint (ruff, ruff.toml) and type-check the extension (mypy, mypy.ini)
+lint: $(DEV)  ## Lint and check the format (ruff, ruff.toml), type-check the extension (mypy, mypy.ini)
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
 
 # The day-to-day loop: everything but the tests marked slow (the whole handbook built, a

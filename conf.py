@@ -97,8 +97,9 @@ git_untracked_show_sourcelink = True  # keep _sources (llms.txt links there) for
 
 # The published address, for canonical links, the sitemap and link previews. Read the Docs
 # passes it; a local build points at `make livehtml`'s server.
-html_baseurl = (os.environ.get("READTHEDOCS_CANONICAL_URL")
-                or os.environ.get("HANDBOOK_SITE_URL", "http://127.0.0.1:8000/"))
+html_baseurl = os.environ.get("READTHEDOCS_CANONICAL_URL") or os.environ.get(
+    "HANDBOOK_SITE_URL", "http://127.0.0.1:8000/"
+)
 
 html_theme_options = {
     "light_css_variables": {
@@ -155,16 +156,29 @@ sitemap_excludes = ["search.html", "genindex.html", "404.html"]
 # Site search: what readers type for a thing, and the word the pages use for it. The search page
 # searches for the page's word instead (_ext/handbook/search.py, _templates/search.html).
 handbook_search_synonyms = {
-    "pg": "postgresql", "postgres": "postgresql", "psql": "postgresql", "k8s": "kubernetes",
-    "es": "elasticsearch", "elastic": "elasticsearch", "ddb": "dynamodb", "dynamo": "dynamodb",
-    "mongo": "mongodb", "rmq": "rabbitmq", "memcache": "memcached", "httpd": "apache",
-    "post-mortem": "postmortem", "99th": "p99",
+    "pg": "postgresql",
+    "postgres": "postgresql",
+    "psql": "postgresql",
+    "k8s": "kubernetes",
+    "es": "elasticsearch",
+    "elastic": "elasticsearch",
+    "ddb": "dynamodb",
+    "dynamo": "dynamodb",
+    "mongo": "mongodb",
+    "rmq": "rabbitmq",
+    "memcache": "memcached",
+    "httpd": "apache",
+    "post-mortem": "postmortem",
+    "99th": "p99",
 }
 
 # The 404 page: absolute asset URLs, so it renders at any depth. On Read the Docs pages live
 # under /<language>/<version>/.
-notfound_urls_prefix = (f"/{os.environ['READTHEDOCS_LANGUAGE']}/{os.environ['READTHEDOCS_VERSION']}/"
-                        if "READTHEDOCS_VERSION" in os.environ else "/")
+notfound_urls_prefix = (
+    f"/{os.environ['READTHEDOCS_LANGUAGE']}/{os.environ['READTHEDOCS_VERSION']}/"
+    if "READTHEDOCS_VERSION" in os.environ
+    else "/"
+)
 notfound_context = {
     "title": "Page not found",
     "body": """
@@ -208,8 +222,9 @@ epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
 # Mermaid cannot run in an e-reader (diagrams show as their text source there); leave its files out.
-epub_exclude_files = [str(p.relative_to(HERE))
-                      for p in (HERE / "_static" / "vendor" / "mermaid").rglob("*") if p.is_file()]
+epub_exclude_files = [
+    str(p.relative_to(HERE)) for p in (HERE / "_static" / "vendor" / "mermaid").rglob("*") if p.is_file()
+]
 
 # -- Options for linkcheck ----------------------------------------------------------------
 

@@ -45,8 +45,11 @@ def require(condition: bool, reason: str) -> None:
 
 def built_pages(site: Path) -> list[str]:
     """Every HTML page of a build (site-relative names, sorted), outside the asset folders."""
-    return [path.relative_to(site).as_posix() for path in sorted(site.rglob("*.html"))
-            if path.relative_to(site).parts[0] not in ASSET_FOLDERS]
+    return [
+        path.relative_to(site).as_posix()
+        for path in sorted(site.rglob("*.html"))
+        if path.relative_to(site).parts[0] not in ASSET_FOLDERS
+    ]
 
 
 def record_gate(gate: str, **figures) -> None:
@@ -67,8 +70,14 @@ def build_here(srcdir: Path, builddir: Path | None = None, builder: str = "html"
     """Build ``srcdir`` in this process, as the fast loop does (about five times quicker than
     sphinx_build for a small project; nitpicky, like the strict build): the application and its
     warnings, one per line. A second call with the same ``builddir`` builds incrementally."""
-    app = SphinxTestApp(builder, srcdir=srcdir, builddir=builddir, status=StringIO(), warning=StringIO(),
-                        confoverrides={"nitpicky": True, **confoverrides})
+    app = SphinxTestApp(
+        builder,
+        srcdir=srcdir,
+        builddir=builddir,
+        status=StringIO(),
+        warning=StringIO(),
+        confoverrides={"nitpicky": True, **confoverrides},
+    )
     try:
         app.build()
     finally:
@@ -80,10 +89,12 @@ def build_here(srcdir: Path, builddir: Path | None = None, builder: str = "html"
 def build(tmp_path):
     """Build a test project in this process, strict (no warnings): its output folder. Called
     again with the same ``name``, it builds incrementally, as `make html` after an edit does."""
+
     def run(project: Path, name: str = "build", builder: str = "html", **confoverrides) -> Path:
         app, warnings = build_here(project, tmp_path / name, builder, **confoverrides)
         assert warnings == "", warnings
         return app.outdir
+
     return run
 
 
@@ -110,8 +121,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that needs the whole site, a browser or a server `slow`: `make test-fast`
     (pytest -m "not slow") leaves them out; `make test` runs everything."""
     for item in items:
-        if SLOW_FIXTURES & set(item.fixturenames) or item.get_closest_marker("browser") \
-                or item.get_closest_marker("server"):
+        if (
+            SLOW_FIXTURES & set(item.fixturenames)
+            or item.get_closest_marker("browser")
+            or item.get_closest_marker("server")
+        ):
             item.add_marker(pytest.mark.slow)
 
 

@@ -85,8 +85,9 @@ FILL_SIDEBAR = """async () => {
 def audited_pages(site: Path) -> list[str]:
     """Every HTML page of the build, less asset folders and redirect stubs."""
     # A redirect stub (_templates/redirect.html) refreshes to the page it names.
-    return [name for name in built_pages(site)
-            if 'http-equiv="refresh"' not in (site / name).read_text(encoding="utf-8")]
+    return [
+        name for name in built_pages(site) if 'http-equiv="refresh"' not in (site / name).read_text(encoding="utf-8")
+    ]
 
 
 async def _audit(served: str, names: list[str], workers: int) -> tuple[list[dict], Counter]:
@@ -103,8 +104,9 @@ async def _audit(served: str, names: list[str], workers: int) -> tuple[list[dict
     async def worker(browser) -> None:
         context = await browser.new_context(viewport=VIEWPORTS["desktop"])
         await context.add_init_script(path=str(AXE))  # axe-core in every page
-        context.on("request", lambda request: urlsplit(request.url).netloc in ("", origin)
-                   or foreign.append(request.url))
+        context.on(
+            "request", lambda request: urlsplit(request.url).netloc in ("", origin) or foreign.append(request.url)
+        )
         page = await context.new_page()
         while queue:
             name = queue.pop(0)
@@ -176,9 +178,10 @@ def report(found: list[dict], pages_shown: int = 12) -> str:
     """Per rule: how many elements, on which pages, in which themes and widths, and an example."""
     rules: dict[tuple[str, str], dict] = {}
     for violation in found:
-        entry = rules.setdefault((violation["id"], violation["impact"]), {
-            "elements": 0, "pages": {}, "where": set(), "help": violation["help"],
-            "example": violation["nodes"][0]})
+        entry = rules.setdefault(
+            (violation["id"], violation["impact"]),
+            {"elements": 0, "pages": {}, "where": set(), "help": violation["help"], "example": violation["nodes"][0]},
+        )
         entry["elements"] += len(violation["nodes"])
         entry["pages"][violation["page"]] = entry["pages"].get(violation["page"], 0) + len(violation["nodes"])
         entry["where"].add(f"{violation['theme']}/{violation['viewport']}")
@@ -188,16 +191,20 @@ def report(found: list[dict], pages_shown: int = 12) -> str:
         more = f" and {len(pages) - pages_shown} more" if len(pages) > pages_shown else ""
         shown = ", ".join(pages[:pages_shown]) + more
         example = entry["example"]
-        lines.append(f"- {rule} ({impact}): {entry['help']}. {entry['elements']} elements on {len(pages)} pages "
-                     f"[{', '.join(sorted(entry['where']))}]: {shown}\n    e.g. "
-                     f"{' '.join(map(str, example['target']))}: {example['html'][:200]}")
+        lines.append(
+            f"- {rule} ({impact}): {entry['help']}. {entry['elements']} elements on {len(pages)} pages "
+            f"[{', '.join(sorted(entry['where']))}]: {shown}\n    e.g. "
+            f"{' '.join(map(str, example['target']))}: {example['html'][:200]}"
+        )
     return "\n".join(lines)
 
 
 def timings(counts: Counter) -> str:
-    return (f"{counts['seconds']:.0f} s wall clock with {WORKERS} pages at once, browser CPU "
-            f"{counts['cpu_s']:.0f} s; summed over pages: loading {counts['load_s']:.0f} s, "
-            f"waiting for diagrams {counts['wait_s']:.0f} s, axe {counts['axe_s']:.0f} s")
+    return (
+        f"{counts['seconds']:.0f} s wall clock with {WORKERS} pages at once, browser CPU "
+        f"{counts['cpu_s']:.0f} s; summed over pages: loading {counts['load_s']:.0f} s, "
+        f"waiting for diagrams {counts['wait_s']:.0f} s, axe {counts['axe_s']:.0f} s"
+    )
 
 
 def test_no_axe_violations_on_any_page_theme_or_width(site, served_site):
@@ -205,11 +212,19 @@ def test_no_axe_violations_on_any_page_theme_or_width(site, served_site):
     assert len(names) >= 60, names
     found, counts = audit(served_site, names)
     violations = sum(len(violation["nodes"]) for violation in found)
-    print(f"\naccessibility: {counts['pages']} pages, {counts['audits']} axe runs "
-          f"({len(THEMES)} themes x {len(VIEWPORTS)} widths), {violations} violating elements; "
-          + timings(counts))
-    record_gate("accessibility", pages=counts["pages"], audits=counts["audits"], themes=len(THEMES),
-                widths=len(VIEWPORTS), violations=violations, seconds=round(counts["seconds"]))
+    print(
+        f"\naccessibility: {counts['pages']} pages, {counts['audits']} axe runs "
+        f"({len(THEMES)} themes x {len(VIEWPORTS)} widths), {violations} violating elements; " + timings(counts)
+    )
+    record_gate(
+        "accessibility",
+        pages=counts["pages"],
+        audits=counts["audits"],
+        themes=len(THEMES),
+        widths=len(VIEWPORTS),
+        violations=violations,
+        seconds=round(counts["seconds"]),
+    )
     assert counts["pages"] == len(names) and counts["audits"] == len(names) * len(THEMES) * len(VIEWPORTS)
     assert not found, report(found)
 
@@ -222,12 +237,19 @@ def test_the_audit_catches_broken_pages(site, tmp_path):
     html = target.read_text(encoding="utf-8")
     # Inside the article, under its heading: above it, Furo's floating page icons overlap the
     # text, and axe leaves the contrast of partly covered text "incomplete", not violated.
-    target.write_text(html.replace("</h1>", (
-        "</h1>"
-        '<img src="_static/logo.svg">'  # no alt text
-        '<p style="color:#999;background:#fff">low contrast</p>'
-        '<input type="text">'  # no label
-        ), 1), encoding="utf-8")
+    target.write_text(
+        html.replace(
+            "</h1>",
+            (
+                "</h1>"
+                '<img src="_static/logo.svg">'  # no alt text
+                '<p style="color:#999;background:#fff">low contrast</p>'
+                '<input type="text">'  # no label
+            ),
+            1,
+        ),
+        encoding="utf-8",
+    )
     with serve(broken) as base:
         found, counts = audit(base, ["glossary.html", "index.html"])
     print("\n" + report(found))

@@ -22,47 +22,101 @@ def mutate(text: str, old: str, new: str) -> str:
 
 
 CASES = {
-    "broken-ref": (GUIDE, lambda t: mutate(t, "Text.", "See {ref}`no-such-label`."),
-                   r"guide\.md:\d+: WARNING: undefined label: 'no-such-label'"),
-    "bad-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 01/02/2026"),
-                 r"guide\.md:4: WARNING: 'reviewed' must be a date written YYYY-MM-DD \(got '01/02/2026'\)"),
-    "impossible-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2026-13-45"),
-                        r"guide\.md:4: WARNING: 'reviewed' is not a real date \(2026-13-45: month must be in "
-                        r"1\.\.12\); write it as YYYY-MM-DD \[handbook\.frontmatter\]"),
-    "malformed-yaml": (GUIDE, lambda t: mutate(t, "[databases, testing]", "[databases, testing] ]"),
-                       r"guide\.md:3: WARNING: the front matter is not valid YAML \(expected <block end>, "
-                       r"but found '\]'\); quote text "),
-    "future-date": (GUIDE, lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2999-01-01"),
-                    r"guide\.md:4: WARNING: 'reviewed' is in the future"),
-    "missing-description": (GUIDE, lambda t: re.sub(r"description: .*\n", "", t),
-                            r"guide\.md:1: WARNING: front matter is missing 'description'"),
-    "no-front-matter": (GUIDE, lambda t: t.split("---\n", 2)[2],
-                        r"guide\.md:1: WARNING: front matter is missing 'tags'"),
-    "unknown-tag": (GUIDE, lambda t: mutate(t, "[databases, testing]", "[databases, kubernetes]"),
-                    r"guide\.md:3: WARNING: unknown tag 'kubernetes'; use one of databases, testing"),
-    "unknown-key": (GUIDE, lambda t: mutate(t, "owner: data-team", "owner: data-team\ntag: testing"),
-                    r"guide\.md:\d+: WARNING: unknown front-matter key 'tag'"),
-    "verified-missing": (SKILL, lambda t: re.sub(r"verified:\n(  .*\n)+", "", t),
-                         r"skills/tool\.md:1: WARNING: front matter is missing 'verified': this page must say "
-                         r"which versions"),
-    "verified-not-a-mapping": (SKILL, lambda t: re.sub(r"verified:\n(  .*\n)+", "verified: 2026-02-01\n", t),
-                               r"skills/tool\.md:5: WARNING: 'verified' must be a mapping with 'date' and 'versions'"),
-    "verified-bad-date": (SKILL, lambda t: mutate(t, "  date: 2026-02-01", "  date: 01/02/2026"),
-                          r"skills/tool\.md:6: WARNING: 'verified\.date' must be a date written YYYY-MM-DD "
-                          r"\(got '01/02/2026'\)"),
-    "verified-future-date": (SKILL, lambda t: mutate(t, "  date: 2026-02-01", "  date: 2999-01-01"),
-                             r"skills/tool\.md:6: WARNING: 'verified\.date' is in the future"),
-    "verified-unquoted-version": (SKILL, lambda t: mutate(t, 'PgBouncer: "1.25"', "PgBouncer: 1.25"),
-                                  r"skills/tool\.md:7: WARNING: 'verified\.versions' gives 'PgBouncer' the version "
-                                  r"1\.25; write each version as quoted text"),
-    "verified-no-versions": (SKILL, lambda t: mutate(t, '{PostgreSQL: "18.1", PgBouncer: "1.25"}', "{}"),
-                             r"skills/tool\.md:7: WARNING: 'verified\.versions' must be a non-empty mapping"),
-    "verified-unknown-key": (SKILL, lambda t: mutate(t, "  date: 2026-02-01", "  date: 2026-02-01\n  by: me"),
-                             r"skills/tool\.md:5: WARNING: unknown key 'by' in 'verified'"),
-    "not-in-toctree": ("index.md", lambda t: mutate(t, "```{toctree}\nguide\n", "```{toctree}\n"),
-                       r"guide\.md: WARNING: document isn't included in any toctree"),
-    "duplicate-label": (GUIDE, lambda t: mutate(t, "(guide-section)=", "(home)="),
-                        r"WARNING: duplicate label home, other instance in .*(guide|index)"),
+    "broken-ref": (
+        GUIDE,
+        lambda t: mutate(t, "Text.", "See {ref}`no-such-label`."),
+        r"guide\.md:\d+: WARNING: undefined label: 'no-such-label'",
+    ),
+    "bad-date": (
+        GUIDE,
+        lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 01/02/2026"),
+        r"guide\.md:4: WARNING: 'reviewed' must be a date written YYYY-MM-DD \(got '01/02/2026'\)",
+    ),
+    "impossible-date": (
+        GUIDE,
+        lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2026-13-45"),
+        r"guide\.md:4: WARNING: 'reviewed' is not a real date \(2026-13-45: month must be in "
+        r"1\.\.12\); write it as YYYY-MM-DD \[handbook\.frontmatter\]",
+    ),
+    "malformed-yaml": (
+        GUIDE,
+        lambda t: mutate(t, "[databases, testing]", "[databases, testing] ]"),
+        r"guide\.md:3: WARNING: the front matter is not valid YAML \(expected <block end>, "
+        r"but found '\]'\); quote text ",
+    ),
+    "future-date": (
+        GUIDE,
+        lambda t: mutate(t, "reviewed: 2026-02-01", "reviewed: 2999-01-01"),
+        r"guide\.md:4: WARNING: 'reviewed' is in the future",
+    ),
+    "missing-description": (
+        GUIDE,
+        lambda t: re.sub(r"description: .*\n", "", t),
+        r"guide\.md:1: WARNING: front matter is missing 'description'",
+    ),
+    "no-front-matter": (
+        GUIDE,
+        lambda t: t.split("---\n", 2)[2],
+        r"guide\.md:1: WARNING: front matter is missing 'tags'",
+    ),
+    "unknown-tag": (
+        GUIDE,
+        lambda t: mutate(t, "[databases, testing]", "[databases, kubernetes]"),
+        r"guide\.md:3: WARNING: unknown tag 'kubernetes'; use one of databases, testing",
+    ),
+    "unknown-key": (
+        GUIDE,
+        lambda t: mutate(t, "owner: data-team", "owner: data-team\ntag: testing"),
+        r"guide\.md:\d+: WARNING: unknown front-matter key 'tag'",
+    ),
+    "verified-missing": (
+        SKILL,
+        lambda t: re.sub(r"verified:\n(  .*\n)+", "", t),
+        r"skills/tool\.md:1: WARNING: front matter is missing 'verified': this page must say "
+        r"which versions",
+    ),
+    "verified-not-a-mapping": (
+        SKILL,
+        lambda t: re.sub(r"verified:\n(  .*\n)+", "verified: 2026-02-01\n", t),
+        r"skills/tool\.md:5: WARNING: 'verified' must be a mapping with 'date' and 'versions'",
+    ),
+    "verified-bad-date": (
+        SKILL,
+        lambda t: mutate(t, "  date: 2026-02-01", "  date: 01/02/2026"),
+        r"skills/tool\.md:6: WARNING: 'verified\.date' must be a date written YYYY-MM-DD "
+        r"\(got '01/02/2026'\)",
+    ),
+    "verified-future-date": (
+        SKILL,
+        lambda t: mutate(t, "  date: 2026-02-01", "  date: 2999-01-01"),
+        r"skills/tool\.md:6: WARNING: 'verified\.date' is in the future",
+    ),
+    "verified-unquoted-version": (
+        SKILL,
+        lambda t: mutate(t, 'PgBouncer: "1.25"', "PgBouncer: 1.25"),
+        r"skills/tool\.md:7: WARNING: 'verified\.versions' gives 'PgBouncer' the version "
+        r"1\.25; write each version as quoted text",
+    ),
+    "verified-no-versions": (
+        SKILL,
+        lambda t: mutate(t, '{PostgreSQL: "18.1", PgBouncer: "1.25"}', "{}"),
+        r"skills/tool\.md:7: WARNING: 'verified\.versions' must be a non-empty mapping",
+    ),
+    "verified-unknown-key": (
+        SKILL,
+        lambda t: mutate(t, "  date: 2026-02-01", "  date: 2026-02-01\n  by: me"),
+        r"skills/tool\.md:5: WARNING: unknown key 'by' in 'verified'",
+    ),
+    "not-in-toctree": (
+        "index.md",
+        lambda t: mutate(t, "```{toctree}\nguide\n", "```{toctree}\n"),
+        r"guide\.md: WARNING: document isn't included in any toctree",
+    ),
+    "duplicate-label": (
+        GUIDE,
+        lambda t: mutate(t, "(guide-section)=", "(home)="),
+        r"WARNING: duplicate label home, other instance in .*(guide|index)",
+    ),
 }
 
 

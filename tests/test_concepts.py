@@ -27,7 +27,7 @@ HOME = re.compile(r"See \{doc\}`(?:[^`<]*<)?/([^`>]+)>?`")
 def homes() -> dict[str, str | None]:
     """Each glossary term (aliases included) -> the docname of its home page."""
     text = (ROOT / "glossary.md").read_text(encoding="utf-8")
-    block = text[text.index("```{glossary}"):]
+    block = text[text.index("```{glossary}") :]
     found = {}
     for names, definition in re.findall(r"^((?:[^\s:`][^\n]*\n)+)((?:  [^\n]*\n?)+)", block, re.M):
         links = HOME.findall(definition)
@@ -45,8 +45,9 @@ def mentions(term: str, text: str) -> bool:
 
 def links(term: str, home: str, text: str) -> bool:
     """``text`` links the concept: the glossary term, or its home page."""
-    return bool(re.search(r"\{term\}`(?:[^`<]*<)?" + re.escape(term) + r">?`", text, re.I)) \
-        or any(f"/{home}{end}" in text for end in ("`", ">`", "#"))
+    return bool(re.search(r"\{term\}`(?:[^`<]*<)?" + re.escape(term) + r">?`", text, re.I)) or any(
+        f"/{home}{end}" in text for end in ("`", ">`", "#")
+    )
 
 
 def sections(prose: str) -> list[tuple[str, str]]:
@@ -76,12 +77,17 @@ def test_a_concept_is_explained_at_its_home_and_linked_elsewhere(page):
             continue
         for heading, section in sections(prose):
             if mentions(term, heading) and not (len(section.split()) <= POINTER_WORDS and links(term, home, section)):
-                own_sections.append(f"'{heading}' ({len(section.split())} words) explains {term!r}, "
-                                    f"whose home is {home}")
-        if mentions(term, re.sub(r"\{[a-z]+\}`[^`]*`|\([^)]*\)=|\]\([^)]*\)", " ", prose)) \
-                and not links(term, home, prose):
+                own_sections.append(
+                    f"'{heading}' ({len(section.split())} words) explains {term!r}, whose home is {home}"
+                )
+        if mentions(term, re.sub(r"\{[a-z]+\}`[^`]*`|\([^)]*\)=|\]\([^)]*\)", " ", prose)) and not links(
+            term, home, prose
+        ):
             unlinked.append(f"{term!r} (home: {home})")
-    assert not own_sections, ("a section of its own on a concept homed elsewhere: link to the home instead, "
-                              "or make this page the home in glossary.md:\n" + "\n".join(own_sections))
-    assert not unlinked, ("uses a concept without linking it: write {term}`...` at its first use:\n"
-                          + "\n".join(unlinked))
+    assert not own_sections, (
+        "a section of its own on a concept homed elsewhere: link to the home instead, "
+        "or make this page the home in glossary.md:\n" + "\n".join(own_sections)
+    )
+    assert not unlinked, "uses a concept without linking it: write {term}`...` at its first use:\n" + "\n".join(
+        unlinked
+    )

@@ -29,8 +29,7 @@ def test_essay_shape(page):
     assert re.search(r"^## Checklist", body, re.M) and "- [ ]" in body, "a checklist"
     assert re.search(r"^\|.*\|\n\|[ :|-]+\|$", body, re.M), "a trade-off table"
     examples = len(re.findall(r"^(`{3,})\{run\}", text, re.M)) + len(re.findall(r"^```(?:console|text)$", text, re.M))
-    assert examples >= 2, \
-        "at least two worked examples with output"
+    assert examples >= 2, "at least two worked examples with output"
     assert len(set(re.findall(r"https?://[^\s)>\]`\"']+", body))) >= 4, "four external sources"
 
 
@@ -56,10 +55,15 @@ def test_case_study_shape(page):
     text = page.read_text(encoding="utf-8")
     body = prose(text)
     headings = re.findall(r"^## (.+)$", body, re.M)
-    for expected in ("What happened", "The mechanism", "What our practices change", "Questions for your own system",
-                     "Sources"):
+    for expected in (
+        "What happened",
+        "The mechanism",
+        "What our practices change",
+        "Questions for your own system",
+        "Sources",
+    ):
         assert any(h.startswith(expected) for h in headings), f"a section '{expected}'"
-    happened = body[body.index("## What happened"):body.index("## The mechanism")]
+    happened = body[body.index("## What happened") : body.index("## The mechanism")]
     assert re.search(r"\]\(https?://", happened), "the timeline links the operator's account"
     assert re.search(r"^\|.*\|\n\|[ :|-]+\|$", happened, re.M), "the timeline is a table"
     assert "incidents" in text.split("---", 2)[1], "tagged incidents"
@@ -86,16 +90,24 @@ def test_sections_have_their_pages():
 
 
 def test_at_least_25_executed_examples_across_the_handbook():
-    blocks = sum(len(re.findall(r"^`{3,}\{run\} (postgresql|duckdb|python)", p.read_text(encoding="utf-8"), re.M))
-                 for p in ROOT.glob("**/*.md") if ".venv" not in p.parts and "tests" not in p.parts)
+    blocks = sum(
+        len(re.findall(r"^`{3,}\{run\} (postgresql|duckdb|python)", p.read_text(encoding="utf-8"), re.M))
+        for p in ROOT.glob("**/*.md")
+        if ".venv" not in p.parts and "tests" not in p.parts
+    )
     assert blocks >= 25
 
 
 def test_every_glossary_term_is_used_and_every_used_term_is_defined(site):
     env = environment(site)
     defined = {name.lower() for (kind, name) in env.domaindata["std"]["objects"] if kind == "term"}
-    used = {target.lower() for docname, info in env.handbook_pages.items() if docname != "glossary"
-            for kind, target in info.refs if kind == "term"}
+    used = {
+        target.lower()
+        for docname, info in env.handbook_pages.items()
+        if docname != "glossary"
+        for kind, target in info.refs
+        if kind == "term"
+    }
     assert len(defined) >= 80
     assert sorted(defined - used) == [], "defined in the glossary but never referenced with {term}"
     assert sorted(used - defined) == [], "referenced with {term} but not defined"

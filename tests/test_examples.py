@@ -39,8 +39,11 @@ def test_postgres_output_appears_under_the_code(built):
     assert "Index Cond: (customer_id = 42)" in plan
     table = examples[1].select_one(".handbook-example-output table")
     assert [th.get_text() for th in table.select("thead th")] == ["customer_id", "orders", "revenue"]
-    assert [[td.get_text() for td in tr.select("td")] for tr in table.select("tbody tr")][0] == \
-        ["0", "40", "2736.00"]  # sum((i % 97) * 1.5 for i in range(500, 20001, 500))
+    assert [[td.get_text() for td in tr.select("td")] for tr in table.select("tbody tr")][0] == [
+        "0",
+        "40",
+        "2736.00",
+    ]  # sum((i % 97) * 1.5 for i in range(500, 20001, 500))
     assert "(3 rows)" in examples[1].get_text()
     error = examples[2].select_one(".handbook-example-error").get_text()
     assert 'duplicate key value violates unique constraint "orders_pkey"' in error
@@ -48,8 +51,10 @@ def test_postgres_output_appears_under_the_code(built):
 
 
 def test_duckdb_writes_and_reads_parquet(built):
-    rows = [[td.get_text() for td in tr.select("td")]
-            for tr in soup(built / "duckdb.html").select(".handbook-example-output tbody tr")]
+    rows = [
+        [td.get_text() for td in tr.select("td")]
+        for tr in soup(built / "duckdb.html").select(".handbook-example-output tbody tr")
+    ]
     assert rows == [["0", "4", "36"], ["1", "4", "44"], ["2", "4", "52"], ["NULL", "12", "132"]]
 
 
@@ -62,15 +67,27 @@ def test_python_examples_share_a_namespace(built):
 # must be a warning at its page and line, with the engine's own words. Each change keeps the
 # page's line count, so the lines are the ones an author sees.
 FAULTS = {
-    "python error": ("python.md", "max(latencies)", "max(latencis)",
-                     ["python.md:14: WARNING: python example failed:",
-                      "NameError: name 'latencis' is not defined"]),
-    "sql error": ("postgres.md", "FROM orders WHERE customer_id < 3", "FROM order WHERE customer_id < 3",
-                  ["postgres.md:22: WARNING: postgresql example failed:", 'syntax error at or near "order"']),
-    "broken expectation": ("postgres.md", "VACUUM ANALYZE orders;",
-                           "ANALYZE orders; SET enable_indexscan = off; SET enable_indexonlyscan = off;",
-                           ["postgres.md:15: WARNING: postgresql example no longer shows what it promises: "
-                            "'Index Only Scan using orders_customer_id_id' is not in its output"]),
+    "python error": (
+        "python.md",
+        "max(latencies)",
+        "max(latencis)",
+        ["python.md:14: WARNING: python example failed:", "NameError: name 'latencis' is not defined"],
+    ),
+    "sql error": (
+        "postgres.md",
+        "FROM orders WHERE customer_id < 3",
+        "FROM order WHERE customer_id < 3",
+        ["postgres.md:22: WARNING: postgresql example failed:", 'syntax error at or near "order"'],
+    ),
+    "broken expectation": (
+        "postgres.md",
+        "VACUUM ANALYZE orders;",
+        "ANALYZE orders; SET enable_indexscan = off; SET enable_indexonlyscan = off;",
+        [
+            "postgres.md:15: WARNING: postgresql example no longer shows what it promises: "
+            "'Index Only Scan using orders_customer_id_id' is not in its output"
+        ],
+    ),
 }
 
 
@@ -121,6 +138,7 @@ def test_a_parallel_reader_that_needs_the_server_stops_it(project, tmp_path, mon
     doctrees = tmp_path / "doctrees"
     first = sphinx_build(project, tmp_path / "html", *STRICT, "-j", "2", "-d", str(doctrees))
     assert first.returncode == 0, first.stderr
+
     def examples():
         return [str(div) for div in soup(tmp_path / "html" / "postgres.html").select("div.handbook-example")]
 
@@ -132,8 +150,11 @@ def test_a_parallel_reader_that_needs_the_server_stops_it(project, tmp_path, mon
     second = sphinx_build(project, tmp_path / "html", *STRICT, "-j", "2", "-d", str(doctrees))
     assert second.returncode == 0, second.stderr
     assert len(expected) > 3 and examples() == expected
-    servers = [p.info["cmdline"] for p in psutil.process_iter(["name", "cmdline"])
-               if p.info["name"] == "postgres" and str(scratch) in " ".join(p.info["cmdline"] or [])]
+    servers = [
+        p.info["cmdline"]
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] == "postgres" and str(scratch) in " ".join(p.info["cmdline"] or [])
+    ]
     assert servers == [], "the reader must stop the server it started"
 
 
@@ -145,8 +166,9 @@ def test_parallel_build_works_and_matches_a_serial_build(project, tmp_path):
     assert parallel.returncode == 0, parallel.stderr
     assert "WARNING" not in parallel.stderr
     for name in ("postgres", "duckdb", "python", "more-1", "more-2", "more-3"):
-        assert (tmp_path / "serial" / f"{name}.html").read_bytes() == \
-            (tmp_path / "parallel" / f"{name}.html").read_bytes(), name
+        assert (tmp_path / "serial" / f"{name}.html").read_bytes() == (
+            tmp_path / "parallel" / f"{name}.html"
+        ).read_bytes(), name
 
 
 @pytest.mark.slow
@@ -167,6 +189,9 @@ def test_two_clean_builds_are_identical_and_leave_nothing_behind(project, tmp_pa
     # every use of the package and meant to persist; the cluster and work folders must be gone.
     left = [p.name for p in scratch.iterdir() if not p.name.startswith("runtime-")]
     assert left == [], "the build must remove its cluster and work folders"
-    servers = [p.info["cmdline"] for p in psutil.process_iter(["name", "cmdline"])
-               if p.info["name"] == "postgres" and str(scratch) in " ".join(p.info["cmdline"] or [])]
+    servers = [
+        p.info["cmdline"]
+        for p in psutil.process_iter(["name", "cmdline"])
+        if p.info["name"] == "postgres" and str(scratch) in " ".join(p.info["cmdline"] or [])
+    ]
     assert servers == [], "the build must stop its PostgreSQL server"

@@ -16,9 +16,14 @@ SECTIONS = ("essays", "skills", "engineering-practices", "case-studies")
 
 def source_pages() -> list[str]:
     """Every Markdown page of the handbook, as a docname."""
-    pages = [p for p in ROOT.rglob("*.md")
-             if not any(part.startswith((".", "_")) or part in {"tests", "node_modules", "venv"}
-                        for part in p.relative_to(ROOT).parts)]
+    pages = [
+        p
+        for p in ROOT.rglob("*.md")
+        if not any(
+            part.startswith((".", "_")) or part in {"tests", "node_modules", "venv"}
+            for part in p.relative_to(ROOT).parts
+        )
+    ]
     return sorted(str(p.relative_to(ROOT).with_suffix("")) for p in pages if p.name != "README.md")
 
 
@@ -66,7 +71,7 @@ def test_landing_page_has_cards_into_the_three_sections(site):
     links = {a["href"] for a in html.select(".sd-card a.sd-stretched-link")}
     assert {"essays/index.html", "skills/index.html", "engineering-practices/index.html"} <= links
     assert html.select_one("img.sidebar-logo")["src"].endswith("_static/logo.svg")
-    assert html.select_one('link[rel~=icon]')["href"] == html.select_one("img.sidebar-logo")["src"]
+    assert html.select_one("link[rel~=icon]")["href"] == html.select_one("img.sidebar-logo")["src"]
 
 
 def test_glossary_exists_and_is_linked(site):

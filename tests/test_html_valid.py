@@ -39,10 +39,13 @@ def sidebar_fragments(site: Path, folder: Path) -> dict[str, Path]:
             document = folder / name
             document.parent.mkdir(parents=True, exist_ok=True)
             # On the fragment's first line, so that vnu's line numbers are the fragment's.
-            document.write_text('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sidebar</title>'
-                                '</head><body><div class="sidebar-tree">'
-                                + (site / name).read_text(encoding="utf-8") + "</div></body></html>\n",
-                                encoding="utf-8")
+            document.write_text(
+                '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sidebar</title>'
+                '</head><body><div class="sidebar-tree">'
+                + (site / name).read_text(encoding="utf-8")
+                + "</div></body></html>\n",
+                encoding="utf-8",
+            )
             wrapped[name] = document
     return wrapped
 
@@ -53,8 +56,18 @@ def check(files: dict[str, Path]) -> list[dict]:
     java = shutil.which("java")
     require(java is not None, "java not found (apt-get install default-jre-headless)")
     require(VNU.is_file(), f"{VNU.relative_to(ROOT)} not found (make node_modules/.installed)")
-    command = [java, "-jar", str(VNU), "--format", "json", "--stdout", "--exit-zero-always",
-               "--skip-info-messages", "--also-check-css", *map(str, files.values())]
+    command = [
+        java,
+        "-jar",
+        str(VNU),
+        "--format",
+        "json",
+        "--stdout",
+        "--exit-zero-always",
+        "--skip-info-messages",
+        "--also-check-css",
+        *map(str, files.values()),
+    ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     messages = json.loads(result.stdout)["messages"]
@@ -67,9 +80,11 @@ def check(files: dict[str, Path]) -> list[dict]:
 
 def errors_in(messages: list[dict]) -> list[dict]:
     """Errors (and files vnu could not read), less the IGNORED false positives."""
-    return [message for message in messages
-            if message["type"] != "info"
-            and not any(message["message"].startswith(start) for start, _why in IGNORED)]
+    return [
+        message
+        for message in messages
+        if message["type"] != "info" and not any(message["message"].startswith(start) for start, _why in IGNORED)
+    ]
 
 
 def report(messages: list[dict], shown: int = 8) -> str:
@@ -96,10 +111,11 @@ def test_every_page_is_valid_html(site, tmp_path):
     seconds = round(time.monotonic() - start, 1)
     errors = errors_in(messages)
     warnings = [message for message in messages if message.get("subType") == "warning"]
-    print(f"\nhtml validity: {len(pages)} pages and {len(fragments)} fragment in {seconds} s, {len(errors)} errors, "
-          f"{len(warnings)} warnings: {dict(Counter(w['message'][:60] for w in warnings))}")
-    record_gate("html_validity", pages=len(pages), errors=len(errors), warnings=len(warnings),
-                seconds=seconds)
+    print(
+        f"\nhtml validity: {len(pages)} pages and {len(fragments)} fragment in {seconds} s, {len(errors)} errors, "
+        f"{len(warnings)} warnings: {dict(Counter(w['message'][:60] for w in warnings))}"
+    )
+    record_gate("html_validity", pages=len(pages), errors=len(errors), warnings=len(warnings), seconds=seconds)
     assert not errors, report(errors)
 
 
@@ -109,16 +125,26 @@ def test_the_checker_catches_broken_html(site, tmp_path):
     html = (site / "glossary.html").read_text(encoding="utf-8")
     assert 'id="furo-main-content"' in html
     (tmp_path / "glossary.html").write_text(html, encoding="utf-8")
-    (tmp_path / "broken.html").write_text(html.replace("<article", (
-        '<p id="furo-main-content">duplicate id</p>'
-        "<span><div>a block in a phrase</div></span>"
-        "</p>"  # no <p> is open here
-        "<article"), 1), encoding="utf-8")
+    (tmp_path / "broken.html").write_text(
+        html.replace(
+            "<article",
+            (
+                '<p id="furo-main-content">duplicate id</p>'
+                "<span><div>a block in a phrase</div></span>"
+                "</p>"  # no <p> is open here
+                "<article"
+            ),
+            1,
+        ),
+        encoding="utf-8",
+    )
     errors = errors_in(check({name: tmp_path / name for name in ("glossary.html", "broken.html")}))
     print("\n" + report(errors))
     assert {message["page"] for message in errors} == {"broken.html"}, report(errors)
     found = {message["message"] for message in errors}
-    for expected in ("Duplicate ID “furo-main-content”.",
-                     "Element “div” not allowed as child of element “span” in this context.",
-                     "No “p” element in scope but a “p” end tag seen."):
+    for expected in (
+        "Duplicate ID “furo-main-content”.",
+        "Element “div” not allowed as child of element “span” in this context.",
+        "No “p” element in scope but a “p” end tag seen.",
+    ):
         assert any(message.startswith(expected) for message in found), (expected, report(errors))

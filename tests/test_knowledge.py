@@ -41,8 +41,10 @@ def test_related_pages_share_the_most_tags(build, project, tmp_path):
 def test_tags_are_links_to_generated_tag_pages_and_an_index(build, project, tmp_path):
     out = build(project)
     tags = page(out, "alpha").select(".handbook-page-tags a.handbook-tag")
-    assert [(a.get_text(), a["href"]) for a in tags] == [("caching", "tags/caching.html"),
-                                                          ("databases", "tags/databases.html")]
+    assert [(a.get_text(), a["href"]) for a in tags] == [
+        ("caching", "tags/caching.html"),
+        ("databases", "tags/databases.html"),
+    ]
     caching = page(out, "tags/caching")
     assert [a.get_text() for a in caching.select(".handbook-tag-pages a")] == ["Alpha", "Beta", "Gamma"]
     assert "shares the caching tag with alpha" in caching.get_text()  # descriptions are listed
@@ -83,8 +85,10 @@ def test_the_health_report_has_a_switch_of_its_own(build, project):
 
 def test_health_report_flags_stale_and_unlinked_pages(build, project, tmp_path):
     out = build(project)
-    rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
-            for tr in page(out, "health").select("table.handbook-health tbody tr")}
+    rows = {
+        tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
+        for tr in page(out, "health").select("table.handbook-health tbody tr")
+    }
     assert set(rows) == {"Home", "Alpha", "Beta", "Gamma", "Delta", "Glossary", "Tags", "Health"}
     assert rows["Gamma"][1] == "2020-01-01"
     assert rows["Gamma"][7] == "stale, no inbound links"
@@ -97,8 +101,10 @@ def test_health_report_flags_stale_and_unlinked_pages(build, project, tmp_path):
 
 
 def verified_rows(out) -> dict[str, list[str]]:
-    return {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
-            for tr in page(out, "health").select("table.handbook-verified-versions tbody tr")}
+    return {
+        tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
+        for tr in page(out, "health").select("table.handbook-verified-versions tbody tr")
+    }
 
 
 def test_skill_pages_show_the_versions_they_were_verified_against(build, project, tmp_path):
@@ -106,7 +112,8 @@ def test_skill_pages_show_the_versions_they_were_verified_against(build, project
     stamp = page(out, "skills/delta").select_one("p.handbook-verified")
     assert stamp is not None
     assert " ".join(stamp.get_text().split()) == (
-        "Verified against PostgreSQL 18.1 and PgBouncer 1.25 on 15 October 2026 (all pages' versions).")
+        "Verified against PostgreSQL 18.1 and PgBouncer 1.25 on 15 October 2026 (all pages' versions)."
+    )
     assert stamp.find("time")["datetime"] == "2026-10-15"
     assert stamp.find_previous_sibling("h1").get_text().startswith("Delta")  # right under the title
     assert stamp.has_attr("data-pagefind-ignore")
@@ -120,8 +127,11 @@ def test_skill_pages_show_the_versions_they_were_verified_against(build, project
 def test_incremental_build_updates_the_verified_versions_on_the_health_page(build, project, tmp_path):
     out = build(project)
     delta = project / "skills" / "delta.md"
-    delta.write_text(delta.read_text().replace('PgBouncer: "1.25"', 'PgBouncer: "1.25.1"')
-                     .replace("date: 2026-10-15", "date: 2026-11-02"))
+    delta.write_text(
+        delta.read_text()
+        .replace('PgBouncer: "1.25"', 'PgBouncer: "1.25.1"')
+        .replace("date: 2026-10-15", "date: 2026-11-02")
+    )
     out = build(project)  # re-reads delta only; the health page must follow
     assert verified_rows(out)["Delta"][1:3] == ["PostgreSQL 18.1 and PgBouncer 1.25.1", "2026-11-02"]
     stamp = page(out, "skills/delta").select_one("p.handbook-verified").get_text()
@@ -142,9 +152,11 @@ def test_incremental_build_updates_backlinks_of_pages_it_did_not_reread(build, p
 def test_incremental_build_updates_the_health_report_of_an_edited_page(build, project, tmp_path):
 
     def beta_row():
-        return next([td.get_text() for td in tr.select("td")]
-                    for tr in page(out, "health").select("table.handbook-health tbody tr")
-                    if tr.select_one("td").get_text() == "Beta")
+        return next(
+            [td.get_text() for td in tr.select("td")]
+            for tr in page(out, "health").select("table.handbook-health tbody tr")
+            if tr.select_one("td").get_text() == "Beta"
+        )
 
     out = build(project)
     before = beta_row()
@@ -183,8 +195,9 @@ def test_parallel_build_gives_the_same_neighbourhoods(build, project, tmp_path):
     for name in ("alpha", "beta", "gamma", "glossary", "tags/index", "tags/caching", "health"):
         for block in ("backlinks", "related"):
             assert listed(page(serial, name), block) == listed(page(parallel, name), block), name
-    assert page(serial, "health").select("table") and \
-        str(page(serial, "health").select_one("table")) == str(page(parallel, "health").select_one("table"))
+    assert page(serial, "health").select("table") and str(page(serial, "health").select_one("table")) == str(
+        page(parallel, "health").select_one("table")
+    )
 
 
 def test_a_build_writes_nothing_into_the_source_tree(build, project, tmp_path):
@@ -196,9 +209,16 @@ def test_a_build_writes_nothing_into_the_source_tree(build, project, tmp_path):
 def git(cwd, *args, date="2026-03-01T12:00:00+00:00"):
     import subprocess
 
-    env = {"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date, "GIT_AUTHOR_NAME": "Test",
-           "GIT_AUTHOR_EMAIL": "test@example.com", "GIT_COMMITTER_NAME": "Test",
-           "GIT_COMMITTER_EMAIL": "test@example.com", "PATH": "/usr/bin:/bin", "HOME": str(cwd)}
+    env = {
+        "GIT_AUTHOR_DATE": date,
+        "GIT_COMMITTER_DATE": date,
+        "GIT_AUTHOR_NAME": "Test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "Test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(cwd),
+    }
     return subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True)
 
 
@@ -206,9 +226,13 @@ def git(cwd, *args, date="2026-03-01T12:00:00+00:00"):
 def repository(project):
     """The project as a git repository with two commits on different days."""
     conf = project / "conf.py"
-    conf.write_text(conf.read_text().replace('extensions = ["myst_parser", "handbook"]',
-                                             'extensions = ["myst_parser", "handbook", "sphinx_last_updated_by_git"]')
-                    + 'html_last_updated_fmt = "%Y-%m-%d"\n')
+    conf.write_text(
+        conf.read_text().replace(
+            'extensions = ["myst_parser", "handbook"]',
+            'extensions = ["myst_parser", "handbook", "sphinx_last_updated_by_git"]',
+        )
+        + 'html_last_updated_fmt = "%Y-%m-%d"\n'
+    )
     git(project, "init", "-q", "-b", "main")
     git(project, "add", "-A")
     git(project, "commit", "-q", "-m", "first", date="2026-03-01T12:00:00+00:00")
@@ -222,8 +246,10 @@ def test_pages_show_their_last_change_from_git(build, repository, tmp_path):
     out = build(repository)
     assert "2026-04-15" in page(out, "beta").select_one(".last-updated").get_text()
     assert "2026-03-01" in page(out, "alpha").select_one(".last-updated").get_text()
-    rows = {tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
-            for tr in page(out, "health").select("table.handbook-health tbody tr")}
+    rows = {
+        tr.select("td")[0].get_text(): [td.get_text() for td in tr.select("td")]
+        for tr in page(out, "health").select("table.handbook-health tbody tr")
+    }
     assert rows["Beta"][2] == "2026-04-15" and rows["Alpha"][2] == "2026-03-01"
 
 
@@ -254,9 +280,13 @@ def hostile_site(build, project):
 
 
 def test_a_title_with_markup_is_text_in_every_listing(hostile_site):
-    listings = {"alpha": ".handbook-backlinks, .handbook-related",  # beta: related to alpha
-                "gamma": ".handbook-related", "tags/caching": ".handbook-tag-pages",
-                "tags/index": "#tag-caching", "health": "table"}
+    listings = {
+        "alpha": ".handbook-backlinks, .handbook-related",  # beta: related to alpha
+        "gamma": ".handbook-related",
+        "tags/caching": ".handbook-tag-pages",
+        "tags/index": "#tag-caching",
+        "health": "table",
+    }
     for name, selector in listings.items():
         html = page(hostile_site, name)
         assert not [s for s in html.find_all("script") if "pwned" in s.get_text()], f"{name}: a live <script>"

@@ -59,8 +59,13 @@ PAGES = {
     "search.html": "mobile",
     "search.html?q=index": "desktop",
 }
-METRICS = {"FCP": "first-contentful-paint", "LCP": "largest-contentful-paint",
-           "TBT": "total-blocking-time", "CLS": "cumulative-layout-shift", "SI": "speed-index"}
+METRICS = {
+    "FCP": "first-contentful-paint",
+    "LCP": "largest-contentful-paint",
+    "TBT": "total-blocking-time",
+    "CLS": "cumulative-layout-shift",
+    "SI": "speed-index",
+}
 # Runs of a page whose performance is below 100 (about 13 s each). skills/postgresql.html, the
 # largest page (1,700 elements, most of its main-thread time style and layout), is the one that
 # needs them: four runs of one build scored 95, 97, 99 and 100 here (Debian's Chromium
@@ -81,24 +86,42 @@ def lighthouse_command() -> list[str]:
     require(LIGHTHOUSE.is_file(), f"{LIGHTHOUSE.relative_to(ROOT)} not found (make node_modules/.installed)")
     require(CHROMIUM.exists(), f"{CHROMIUM} not found (apt-get install chromium)")
     version = subprocess.run([node, "--version"], capture_output=True, text=True).stdout.strip()
-    require(int(version.lstrip("v").split(".")[0]) >= 18,
-            f"Lighthouse 12 needs Node 18.16 or later, not {version}")
+    require(int(version.lstrip("v").split(".")[0]) >= 18, f"Lighthouse 12 needs Node 18.16 or later, not {version}")
     return [node, str(LIGHTHOUSE)]
 
 
-def lighthouse(command: list[str], url: str, output: Path, categories=CATEGORIES,
-               form_factor: str = "mobile", cpu_slowdown: float | None = None) -> dict:
+def lighthouse(
+    command: list[str],
+    url: str,
+    output: Path,
+    categories=CATEGORIES,
+    form_factor: str = "mobile",
+    cpu_slowdown: float | None = None,
+) -> dict:
     """One Lighthouse run on ``url``: the JSON report."""
     preset = ["--preset=desktop"] if form_factor == "desktop" else []  # mobile is the default
     if cpu_slowdown is not None:
         preset.append(f"--throttling.cpuSlowdownMultiplier={cpu_slowdown}")
-    args = [*command, url, *preset, "--output=json", f"--output-path={output}",
-            f"--only-categories={','.join(categories)}",
-            f"--chrome-flags={' '.join(['--headless=new', *CHROMIUM_ARGS])}",
-            "--disable-full-page-screenshot", "--quiet"]
+    args = [
+        *command,
+        url,
+        *preset,
+        "--output=json",
+        f"--output-path={output}",
+        f"--only-categories={','.join(categories)}",
+        f"--chrome-flags={' '.join(['--headless=new', *CHROMIUM_ARGS])}",
+        "--disable-full-page-screenshot",
+        "--quiet",
+    ]
     # Its own session, so that a run that hangs is stopped together with its Chromium.
-    process = subprocess.Popen(args, env={**os.environ, "CHROME_PATH": str(CHROMIUM)}, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        args,
+        env={**os.environ, "CHROME_PATH": str(CHROMIUM)},
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _, stderr = process.communicate(timeout=RUN_TIMEOUT_S)
     except subprocess.TimeoutExpired:
@@ -122,13 +145,17 @@ def calibrated_slowdown(report: dict) -> float | None:
 
 def scores(report: dict) -> dict[str, int | None]:
     """Category scores as the report shows them, 0 to 100 (None: an audit that counts failed to run)."""
-    return {name: None if category["score"] is None else round(category["score"] * 100)
-            for name, category in report["categories"].items()}
+    return {
+        name: None if category["score"] is None else round(category["score"] * 100)
+        for name, category in report["categories"].items()
+    }
 
 
 def metrics(report: dict) -> dict[str, str]:
-    return {short: report["audits"][audit_id].get("displayValue", "?").replace("\xa0", " ")
-            for short, audit_id in METRICS.items()}
+    return {
+        short: report["audits"][audit_id].get("displayValue", "?").replace("\xa0", " ")
+        for short, audit_id in METRICS.items()
+    }
 
 
 def failing_audits(report: dict, category: str) -> list[dict]:
@@ -138,14 +165,27 @@ def failing_audits(report: dict, category: str) -> list[dict]:
         audit = report["audits"][ref["id"]]
         if ref["weight"] > 0 and (audit["score"] is None or audit["score"] < 1):
             items = (audit.get("details") or {}).get("items") or []
-            nodes = [value for item in items if isinstance(item, dict) for value in item.values()
-                     if isinstance(value, dict) and value.get("type") == "node"]
+            nodes = [
+                value
+                for item in items
+                if isinstance(item, dict)
+                for value in item.values()
+                if isinstance(value, dict) and value.get("type") == "node"
+            ]
             elements = [f"{node.get('selector', '')}: {node.get('snippet', '')[:140]}" for node in nodes[:3]]
             if len(nodes) > 3:
                 elements.append(f"... {len(nodes) - 3} more")
-            found.append({"id": audit["id"], "title": audit["title"], "score": audit["score"],
-                          "displayValue": audit.get("displayValue", "").replace("\xa0", " "),
-                          "error": audit.get("errorMessage", ""), "weight": ref["weight"], "elements": elements})
+            found.append(
+                {
+                    "id": audit["id"],
+                    "title": audit["title"],
+                    "score": audit["score"],
+                    "displayValue": audit.get("displayValue", "").replace("\xa0", " "),
+                    "error": audit.get("errorMessage", ""),
+                    "weight": ref["weight"],
+                    "elements": elements,
+                }
+            )
     return sorted(found, key=lambda audit: -audit["weight"] * (1 - (audit["score"] or 0)))
 
 
@@ -158,9 +198,14 @@ def performance_hints(report: dict, shown: int = 5) -> list[str]:
         savings = {name: ms for name, ms in (audit.get("metricSavings") or {}).items() if name != "CLS" and ms}
         if audit["score"] is not None and audit["score"] < 0.9 and savings:
             estimate = ", ".join(f"{name} {ms:.0f} ms" for name, ms in savings.items())
-            hints.append((sum(savings.values()), f"  hint: {audit['id']} {audit['title']}"
-                          + (f": {audit['displayValue']}" if audit.get("displayValue") else "")
-                          + f" (estimated savings: {estimate})"))
+            hints.append(
+                (
+                    sum(savings.values()),
+                    f"  hint: {audit['id']} {audit['title']}"
+                    + (f": {audit['displayValue']}" if audit.get("displayValue") else "")
+                    + f" (estimated savings: {estimate})",
+                )
+            )
     return [line.replace("\xa0", " ") for _, line in sorted(hints, reverse=True)[:shown]]
 
 
@@ -172,15 +217,19 @@ def explain(page: str, report: dict, runs: int = 1) -> str:
             continue
         heading = f"{page} [{report['configSettings']['formFactor']}]: {category} {score}"
         if category == "performance":
-            heading += (f" ({', '.join(f'{name} {value}' for name, value in metrics(report).items())};"
-                        f" best of {runs} run{'s' if runs > 1 else ''}; host CPU benchmark"
-                        f" {report['environment'].get('benchmarkIndex')},"
-                        f" CPU slowdown {report['configSettings']['throttling']['cpuSlowdownMultiplier']}x)")
+            heading += (
+                f" ({', '.join(f'{name} {value}' for name, value in metrics(report).items())};"
+                f" best of {runs} run{'s' if runs > 1 else ''}; host CPU benchmark"
+                f" {report['environment'].get('benchmarkIndex')},"
+                f" CPU slowdown {report['configSettings']['throttling']['cpuSlowdownMultiplier']}x)"
+            )
         lines.append(heading)
         for audit in failing_audits(report, category):
-            lines.append(f"  {audit['id']} (score {audit['score']}) {audit['title']}"
-                         + (f": {audit['displayValue']}" if audit["displayValue"] else "")
-                         + (f" [error: {audit['error']}]" if audit["error"] else ""))
+            lines.append(
+                f"  {audit['id']} (score {audit['score']}) {audit['title']}"
+                + (f": {audit['displayValue']}" if audit["displayValue"] else "")
+                + (f" [error: {audit['error']}]" if audit["error"] else "")
+            )
             lines += [f"      {element}" for element in audit["elements"]]
         if category == "performance":
             lines += performance_hints(report)
@@ -197,8 +246,13 @@ def test_key_pages_score_100(served_site, lighthouse_command, tmp_path):
         slowdown = None
         for attempt in range(1, PERF_ATTEMPTS + 1):
             name = re.sub(r"[^A-Za-z0-9]+", "-", page)
-            report = lighthouse(lighthouse_command, f"{base}/{page}", tmp_path / f"{name}-{attempt}.json",
-                                form_factor=form_factor, cpu_slowdown=slowdown)
+            report = lighthouse(
+                lighthouse_command,
+                f"{base}/{page}",
+                tmp_path / f"{name}-{attempt}.json",
+                form_factor=form_factor,
+                cpu_slowdown=slowdown,
+            )
             slowdown = calibrated_slowdown(report)
             runs[page] = attempt
             performance = scores(report)["performance"] or 0
@@ -208,13 +262,26 @@ def test_key_pages_score_100(served_site, lighthouse_command, tmp_path):
                 break
     seconds = round(time.monotonic() - started, 1)
     table = {page: scores(report) for page, report in best.items()}
-    record_gate("lighthouse", pages=table, seconds=seconds, form_factors=PAGES, runs=sum(runs.values()),
-                metrics={page: metrics(report) for page, report in best.items()},
-                cpu={page: {"benchmark": report["environment"].get("benchmarkIndex"),
-                            "slowdown": report["configSettings"]["throttling"]["cpuSlowdownMultiplier"]}
-                     for page, report in best.items()})
-    problems = [explain(page, report, runs[page]) for page, report in best.items()
-                if any(score != 100 for score in table[page].values())]
+    record_gate(
+        "lighthouse",
+        pages=table,
+        seconds=seconds,
+        form_factors=PAGES,
+        runs=sum(runs.values()),
+        metrics={page: metrics(report) for page, report in best.items()},
+        cpu={
+            page: {
+                "benchmark": report["environment"].get("benchmarkIndex"),
+                "slowdown": report["configSettings"]["throttling"]["cpuSlowdownMultiplier"],
+            }
+            for page, report in best.items()
+        },
+    )
+    problems = [
+        explain(page, report, runs[page])
+        for page, report in best.items()
+        if any(score != 100 for score in table[page].values())
+    ]
     assert not problems, "Lighthouse scores below 100:\n" + "\n".join(problems)
 
 
@@ -230,8 +297,12 @@ def test_the_gate_fails_on_a_broken_page(site, lighthouse_command, tmp_path):
     page.write_text(html, encoding="utf-8")
 
     with serve(broken) as base:
-        report = lighthouse(lighthouse_command, f"{base}/essays/velocity-and-trust.html",
-                            tmp_path / "broken.json", categories=("accessibility", "seo"))
+        report = lighthouse(
+            lighthouse_command,
+            f"{base}/essays/velocity-and-trust.html",
+            tmp_path / "broken.json",
+            categories=("accessibility", "seo"),
+        )
     explained = explain("essays/velocity-and-trust.html (broken copy)", report)
     print(explained)  # what the gate reports, shown with pytest -rP
     assert scores(report)["seo"] < 100 and scores(report)["accessibility"] < 100, explained

@@ -64,9 +64,17 @@ class _Collector(HTMLParser):
         line = self.getpos()[0]
 
         def add(attribute: str, url: str) -> None:
-            self.page.links.append(Link(self.name, line, tag, attribute, url.strip(),
-                                        rel=attributes.get("rel") or "",
-                                        property=attributes.get("property") or attributes.get("name") or ""))
+            self.page.links.append(
+                Link(
+                    self.name,
+                    line,
+                    tag,
+                    attribute,
+                    url.strip(),
+                    rel=attributes.get("rel") or "",
+                    property=attributes.get("property") or attributes.get("name") or "",
+                )
+            )
 
         for attribute in URL_ATTRIBUTES["*"] + URL_ATTRIBUTES.get(tag, ()):
             if attributes.get(attribute) is not None:
@@ -190,8 +198,12 @@ def url_problem(url: str) -> str | None:
 
 def _own_base(link: Link) -> bool:
     """The site's own canonical / link-preview URLs, which a local build points at its server."""
-    return (link.tag == "link" and "canonical" in link.rel.split()
-            or link.tag == "meta" and link.property.startswith(("og:", "twitter:")))
+    return (
+        link.tag == "link"
+        and "canonical" in link.rel.split()
+        or link.tag == "meta"
+        and link.property.startswith(("og:", "twitter:"))
+    )
 
 
 def check_external(pages: dict[str, Page], own_base: str = LOCAL_BASE) -> tuple[list[str], dict[str, int]]:
@@ -243,14 +255,35 @@ def test_external_urls_are_well_formed_and_public(site):
 
 def test_the_url_checker_rejects_what_it_should():
     """The checker itself, on URLs a page must never link to (and some it may)."""
-    bad = ["http://localhost:8000/", "http://127.0.0.1/", "http://10.1.2.3/x", "http://192.168.0.1",
-           "http://172.16.5.4/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:8080/",
-           "http://[fe80::1]/", "http://0.0.0.0/", "http://2130706433/", "http://0x7f.1/",
-           "http://api.localhost/", "http://printer.local/", "http://jenkins/", "http://exa mple.com/",
-           "https://", "http://example.com:99999/", "https://user:pw@example.com/",
-           "http://-bad-.example.com/", "https://example.com/a b"]
-    good = ["https://www.postgresql.org/docs/current/mvcc.html", "http://martinfowler.com/bliki/x.html",
-            "https://example.com:8443/path?q=1#frag", "https://8.8.8.8/", "https://xn--bcher-kva.example/"]
+    bad = [
+        "http://localhost:8000/",
+        "http://127.0.0.1/",
+        "http://10.1.2.3/x",
+        "http://192.168.0.1",
+        "http://172.16.5.4/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:8080/",
+        "http://[fe80::1]/",
+        "http://0.0.0.0/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://api.localhost/",
+        "http://printer.local/",
+        "http://jenkins/",
+        "http://exa mple.com/",
+        "https://",
+        "http://example.com:99999/",
+        "https://user:pw@example.com/",
+        "http://-bad-.example.com/",
+        "https://example.com/a b",
+    ]
+    good = [
+        "https://www.postgresql.org/docs/current/mvcc.html",
+        "http://martinfowler.com/bliki/x.html",
+        "https://example.com:8443/path?q=1#frag",
+        "https://8.8.8.8/",
+        "https://xn--bcher-kva.example/",
+    ]
     assert [url for url in bad if url_problem(url) is None] == []
     assert {url: url_problem(url) for url in good} == dict.fromkeys(good)
 
@@ -263,23 +296,31 @@ def test_the_checks_catch_a_broken_copy_of_the_build(site, tmp_path):
     shutil.copytree(site, broken)
     page = broken / "essays" / "schema-design.html"
     html = page.read_text(encoding="utf-8")
-    injected = ('<a href="no-such-page.html">a</a><a href="resilience.html#no-such-section">b</a>'
-                '<a href="../glossary.html#term-MVCCX">c</a><img src="../_static/missing.png" alt="">'
-                '<a href="http://localhost:8080/admin">d</a><a href="http://127.0.0.1:8000/index.html">e</a>'
-                '<img src="http://10.0.0.5/x.png" alt=""><a href="https://exa mple.com/">f</a>'
-                '<a href="https://[fe80::1]/">g</a>')
+    injected = (
+        '<a href="no-such-page.html">a</a><a href="resilience.html#no-such-section">b</a>'
+        '<a href="../glossary.html#term-MVCCX">c</a><img src="../_static/missing.png" alt="">'
+        '<a href="http://localhost:8080/admin">d</a><a href="http://127.0.0.1:8000/index.html">e</a>'
+        '<img src="http://10.0.0.5/x.png" alt=""><a href="https://exa mple.com/">f</a>'
+        '<a href="https://[fe80::1]/">g</a>'
+    )
     page.write_text(html.replace("<article", injected + "<article", 1), encoding="utf-8")
     (broken / "_static" / "handbook.css").unlink()
     tree = broken / "_static" / TREE_FILE
-    tree.write_text(tree.read_text(encoding="utf-8").replace('href="skills/kafka.html"', 'href="skills/kafka2.html"'),
-                    encoding="utf-8")
+    tree.write_text(
+        tree.read_text(encoding="utf-8").replace('href="skills/kafka.html"', 'href="skills/kafka2.html"'),
+        encoding="utf-8",
+    )
 
     pages = parse(broken)
     internal, _ = check_internal(broken, pages)
     external, _ = check_external(pages)
-    for expected in ("no file essays/no-such-page.html", "no id 'no-such-section' in essays/resilience.html",
-                     "no id 'term-MVCCX' in glossary.html", "no file _static/missing.png",
-                     f"{TREE_FILE}:"):
+    for expected in (
+        "no file essays/no-such-page.html",
+        "no id 'no-such-section' in essays/resilience.html",
+        "no id 'term-MVCCX' in glossary.html",
+        "no file _static/missing.png",
+        f"{TREE_FILE}:",
+    ):
         assert any(expected in problem for problem in internal), (expected, internal[:10])
     # A stylesheet every page links to is gone: every page reports it.
     assert sum("no file _static/handbook.css" in problem for problem in internal) >= 60

@@ -1,6 +1,6 @@
-"""Code gates: ruff (lint and import order, ruff.toml) and mypy (types of _ext/handbook,
+"""Code gates: ruff (lint, import order and format, ruff.toml) and mypy (types of _ext/handbook,
 mypy.ini) find nothing, with the versions pinned in requirements-dev.txt. `make lint` runs the
-same two commands."""
+same commands; `ruff format .` writes the format."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from conftest import ROOT
 
 LINT = [sys.executable, "-m", "ruff", "check", "--no-cache", "."]
+FORMAT = [sys.executable, "-m", "ruff", "format", "--check", "--no-cache", "."]
 TYPES = [sys.executable, "-m", "mypy"]
 
 
@@ -22,6 +23,11 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, f"{' '.join(LINT[2:])}:\n{result.stdout}{result.stderr}"
 
 
+def test_the_code_is_formatted():
+    result = run(FORMAT)
+    assert result.returncode == 0, f"run `ruff format .`:\n{result.stdout}{result.stderr}"
+
+
 def test_mypy_finds_nothing():
     result = run(TYPES)
     assert result.returncode == 0, f"mypy:\n{result.stdout}{result.stderr}"
@@ -31,11 +37,17 @@ def test_mypy_finds_nothing():
 def test_the_gates_can_fail(tmp_path):
     """The same commands on a file with an unused import and a type error report both."""
     bad = tmp_path / "bad.py"
-    bad.write_text("import os\n\n\ndef half(n: int) -> int:\n    return n / 2\n")
+    bad.write_text("import os\n\n\ndef half(n: int) -> int:\n    return n/2\n")
     lint = subprocess.run([*LINT[:-1], str(bad)], capture_output=True, text=True, timeout=60)
     assert lint.returncode != 0 and "F401" in lint.stdout
-    types = subprocess.run([*TYPES, "--no-incremental", "--config-file", "/dev/null", str(bad)],
-                           capture_output=True, text=True, timeout=120)
+    unformatted = subprocess.run([*FORMAT[:-1], str(bad)], capture_output=True, text=True, timeout=60)
+    assert unformatted.returncode != 0 and "would be reformatted" in unformatted.stdout
+    types = subprocess.run(
+        [*TYPES, "--no-incremental", "--config-file", "/dev/null", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert types.returncode != 0 and "Incompatible return value type" in types.stdout
 
 

@@ -27,8 +27,13 @@ def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
     shutil.copytree(site.parent / examples, project / "_build" / examples)
     port = free_port()
     log = (tmp_path / "autobuild.log").open("w")
-    server = subprocess.Popen(["make", "livehtml", f"VENV={sys.prefix}", f"PORT={port}"], cwd=project,
-                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        ["make", "livehtml", f"VENV={sys.prefix}", f"PORT={port}"],
+        cwd=project,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         page_url = f"http://127.0.0.1:{port}/engineering-practices/index.html"
         first = wait_for(lambda: fetch(page_url), timeout=600, step=1)
@@ -65,8 +70,13 @@ def test_livehtml_reports_a_busy_port_before_building(tmp_path):
     with socket.create_server(("127.0.0.1", 0)) as busy:
         port = busy.getsockname()[1]
         started = time.monotonic()
-        result = subprocess.run(["make", "-o", f"{sys.prefix}/.installed-dev", "livehtml", f"VENV={sys.prefix}",
-                                 f"PORT={port}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            ["make", "-o", f"{sys.prefix}/.installed-dev", "livehtml", f"VENV={sys.prefix}", f"PORT={port}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode != 0
     assert f"port {port} on 127.0.0.1 is in use; try make livehtml PORT=8001" in result.stderr
     assert time.monotonic() - started < 20, "reported before any build"

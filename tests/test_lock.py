@@ -67,17 +67,22 @@ def test_every_locked_package_has_hashes():
 def test_the_locks_agree_with_the_top_level_pins():
     """Run `make lock` after editing requirements*.txt: this fails until the locks follow."""
     for source, entries in (("requirements.txt", RUNTIME), ("requirements-dev.txt", DEV)):
-        stale = {name: (version, entries.get(name, ("missing",))[0])
-                 for name, version in top_level(ROOT / source).items()
-                 if entries.get(name, ("missing",))[0] != version}
+        stale = {
+            name: (version, entries.get(name, ("missing",))[0])
+            for name, version in top_level(ROOT / source).items()
+            if entries.get(name, ("missing",))[0] != version
+        }
         assert not stale, f"{source} pins differ from the lock (pinned, locked): {stale}"
 
 
 def test_development_uses_the_runtime_versions():
     """requirements-dev.lock is compiled with requirements.lock as constraints: one version of
     each runtime package for the site and for its tests."""
-    differ = {name: (version, DEV.get(name, ("missing",))[0])
-              for name, (version, _) in RUNTIME.items() if DEV.get(name, ("missing",))[0] != version}
+    differ = {
+        name: (version, DEV.get(name, ("missing",))[0])
+        for name, (version, _) in RUNTIME.items()
+        if DEV.get(name, ("missing",))[0] != version
+    }
     assert not differ, differ
 
 
@@ -97,6 +102,9 @@ def test_this_environment_is_the_locked_one():
     """`make test` installs requirements-dev.lock into .venv; the builds the tests compare (the
     reproducibility test's two among them) run in it, so they are builds from the lock."""
     installed = {normalise(dist.metadata["Name"]): dist.version for dist in metadata.distributions()}
-    differ = {name: (version, installed.get(name, "missing"))
-              for name, (version, _) in DEV.items() if installed.get(name) != version}
+    differ = {
+        name: (version, installed.get(name, "missing"))
+        for name, (version, _) in DEV.items()
+        if installed.get(name) != version
+    }
     assert not differ, f"installed versions differ from requirements-dev.lock (locked, installed): {differ}"

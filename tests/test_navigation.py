@@ -26,8 +26,10 @@ def sidebar(out, page) -> str:
 
 
 # A closed branch's toggle (Furo writes checked="" between aria-label and class on open ones).
-CLOSED = re.compile(r'<input aria-label="[^"]*" class="toctree-checkbox"[^>]*>'
-                    r'<label for="[^"]*">.*?</label>(?=<ul)')
+CLOSED = re.compile(
+    r'<input aria-label="[^"]*" class="toctree-checkbox"[^>]*>'
+    r'<label for="[^"]*">.*?</label>(?=<ul)'
+)
 
 
 def without_closed_branches(html: str) -> str:
@@ -37,9 +39,9 @@ def without_closed_branches(html: str) -> str:
     for toggle in CLOSED.finditer(html):
         if toggle.start() < position:
             continue  # inside a list already cut
-        out.append(html[position:toggle.end()])
+        out.append(html[position : toggle.end()])
         depth = 0
-        for tag in re.finditer(r"<ul[ >]|</ul>", html[toggle.end():]):
+        for tag in re.finditer(r"<ul[ >]|</ul>", html[toggle.end() :]):
             depth += -1 if tag.group(0) == "</ul>" else 1
             if depth == 0:
                 position = toggle.end() + tag.end()
@@ -50,7 +52,8 @@ def without_closed_branches(html: str) -> str:
 
 def test_furo_is_the_release_the_fast_navigation_was_checked_against():
     assert furo.__version__ == FURO_VERSION, (
-        "Furo changed: rerun tests/test_navigation.py against it and update FURO_VERSION")
+        "Furo changed: rerun tests/test_navigation.py against it and update FURO_VERSION"
+    )
 
 
 @pytest.mark.parametrize("builder", ["html", "dirhtml"])
@@ -68,8 +71,11 @@ def test_every_page_is_stock_furo_less_its_closed_branches(build, builder):
             uncut.add(page.as_posix())
         assert (fast / page).read_text(encoding="utf-8") == expected, page
     # Only the pages on whose path every branch is open (Guide and Two) keep the whole tree.
-    assert uncut == ({"guide/two.html", "guide/deep/three.html"} if builder == "html"
-                     else {"guide/two/index.html", "guide/deep/three/index.html"}), uncut
+    assert uncut == (
+        {"guide/two.html", "guide/deep/three.html"}
+        if builder == "html"
+        else {"guide/two/index.html", "guide/deep/three/index.html"}
+    ), uncut
     # The whole tree, written once: the root page's sidebar, where every branch is closed.
     root_sidebar = sidebar(stock, "index.html")
     tree = (fast / "_static" / TREE_FILE).read_text(encoding="utf-8")

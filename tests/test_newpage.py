@@ -35,7 +35,7 @@ def test_new_page_has_front_matter_label_shape_and_a_toctree_entry(sections):
     assert "(reviewing-dashboards)=\n# Reviewing dashboards\n" in text
     assert text.index("## Why") < text.index("## Checklist") < text.index("## Anti-patterns")
     index = (sections / "engineering-practices" / "index.md").read_text()
-    toctree = index[index.index("```{toctree}"):]
+    toctree = index[index.index("```{toctree}") :]
     assert toctree.split("```", 2)[1].rstrip().endswith("\nreviewing-dashboards")
 
 
@@ -63,8 +63,13 @@ def test_bad_requests_are_refused_clearly(sections):
 @pytest.mark.slow
 def test_make_new_creates_a_page_that_builds(site, tmp_path):
     project = copy_sources(ROOT, tmp_path / "project")
-    result = subprocess.run(["make", "new", "SECTION=essays", "TITLE=Queues everywhere", f"VENV={sys.prefix}"],
-                            cwd=project, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        ["make", "new", "SECTION=essays", "TITLE=Queues everywhere", f"VENV={sys.prefix}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "created essays/queues-everywhere.md" in result.stdout
 
@@ -97,8 +102,9 @@ def test_make_new_passes_the_title_as_text_never_through_the_shell(sections):
     title = 'Cost of $H and `touch pwned` with "quotes"'
     # -o: the venv is this one, already installed; make must not refresh it.
     make = ["make", "-o", f"{sys.prefix}/.installed-runtime", f"VENV={sys.prefix}", "new"]
-    result = subprocess.run([*make, "SECTION=essays", f"TITLE={title}"], cwd=sections,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*make, "SECTION=essays", f"TITLE={title}"], cwd=sections, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert not (sections / "pwned").exists(), "a backtick in the title ran a command"
     page = sections / "essays" / "cost-of-h-and-touch-pwned-with-quotes.md"

@@ -57,8 +57,17 @@ def test_the_stale_notice_is_printed(page, tmp_path):
     """A small project whose page "gamma" was reviewed in 2020, built with the handbook's
     template and stylesheet: the notice prints, the neighbourhood does not."""
     out = tmp_path / "html"
-    result = sphinx_build(ROOTS / "test-knowledge", out, *STRICT, "-d", str(tmp_path / "doctrees"),
-                          "-D", f"html_static_path={ROOT / '_static'}", "-D", "html_css_files=handbook.css")
+    result = sphinx_build(
+        ROOTS / "test-knowledge",
+        out,
+        *STRICT,
+        "-d",
+        str(tmp_path / "doctrees"),
+        "-D",
+        f"html_static_path={ROOT / '_static'}",
+        "-D",
+        "html_css_files=handbook.css",
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     with serve(out) as base:
         page.goto(f"{base}/gamma.html", wait_until="load")

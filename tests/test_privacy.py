@@ -47,8 +47,8 @@ def foreign_requests(page, served: str, names: list[str]) -> tuple[dict[str, lis
         # Mermaid imports its chunks once the page has loaded; wait until the diagrams are drawn.
         if page.locator("pre.mermaid").count():
             page.wait_for_function(
-                "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
-                timeout=30_000)
+                "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))", timeout=30_000
+            )
     return seen, total["requests"]
 
 
@@ -57,10 +57,10 @@ def test_no_page_requests_anything_from_another_host(page, site, served_site):
     assert len(names) >= 60, names
     # Every page, and the search page answering a query.
     seen, requests = foreign_requests(page, served_site, [*names, "search.html?q=postgresql+index"])
-    print(f"\nprivacy: {len(names)} pages loaded, {requests} requests, "
-          f"{sum(map(len, seen.values()))} to another host")
-    record_gate("third_party_requests", pages=len(names) + 1, requests=requests,
-                to_other_hosts=sum(map(len, seen.values())))
+    print(f"\nprivacy: {len(names)} pages loaded, {requests} requests, {sum(map(len, seen.values()))} to another host")
+    record_gate(
+        "third_party_requests", pages=len(names) + 1, requests=requests, to_other_hosts=sum(map(len, seen.values()))
+    )
     assert not seen, "\n".join(f"{name}: {url}" for name, urls in seen.items() for url in urls)
     assert requests > len(names) * 5  # stylesheets, scripts and icons were really requested
 
@@ -72,12 +72,17 @@ def test_the_check_catches_a_page_that_calls_out(page, site, tmp_path):
     shutil.copytree(site, broken)
     target = broken / "glossary.html"
     html = target.read_text(encoding="utf-8")
-    target.write_text(html.replace(
-        "</head>",
-        '<link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Inter">'
-        '<script async src="https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs" type="module"></script>'
-        "</head>", 1).replace("<article", '<img src="http://203.0.113.7/pixel.gif" alt=""><article', 1),
-        encoding="utf-8")
+    target.write_text(
+        html.replace(
+            "</head>",
+            '<link rel="stylesheet" href="https://fonts.googleapis.com/css2?family=Inter">'
+            '<script async src="https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs"'
+            ' type="module"></script>'
+            "</head>",
+            1,
+        ).replace("<article", '<img src="http://203.0.113.7/pixel.gif" alt=""><article', 1),
+        encoding="utf-8",
+    )
     with serve(broken) as served:
         seen, _ = foreign_requests(page, served, ["index.html", "glossary.html"])
     assert set(seen) == {"glossary.html"}, seen

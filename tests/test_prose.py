@@ -60,8 +60,14 @@ def pymarkdown(root: Path, files: list[str], config: Path = LINT_CONFIG) -> subp
 def test_the_content_pages_are_all_found():
     pages = content_pages()
     assert len(pages) >= 60, pages
-    assert {"index.md", "glossary.md", "essays/schema-design.md", "skills/aws/s3.md",
-            "engineering-practices/idempotency.md", "tags/index.md"} <= set(pages)
+    assert {
+        "index.md",
+        "glossary.md",
+        "essays/schema-design.md",
+        "skills/aws/s3.md",
+        "engineering-practices/idempotency.md",
+        "tags/index.md",
+    } <= set(pages)
     assert not any(page.startswith(("tests/", "_build/", ".venv/")) or page == "README.md" for page in pages)
 
 
@@ -99,10 +105,12 @@ def test_the_checks_fail_on_a_broken_copy(tmp_path):
         shutil.copy2(ROOT / name, tmp_path / name)
     shutil.copy2(ROOT / "README.md", tmp_path / "README.md")
     essay = tmp_path / "essays" / "schema-design.md"
-    essay.write_text(essay.read_text(encoding="utf-8")
-                     + "\nWe recieve the rows seperately.\n\n## A heading\nwith no blank line under it\n"
-                       "\n\n\nText\twith a hard tab, and `code ` with a stray space.\n\n```\nno language\n```\n",
-                     encoding="utf-8")
+    essay.write_text(
+        essay.read_text(encoding="utf-8")
+        + "\nWe recieve the rows seperately.\n\n## A heading\nwith no blank line under it\n"
+        "\n\n\nText\twith a hard tab, and `code ` with a stray space.\n\n```\nno language\n```\n",
+        encoding="utf-8",
+    )
     spelled = codespell(tmp_path, ["README.md", "essays/schema-design.md", "skills/git.md"])
     assert spelled.returncode != 0
     assert "recieve ==> receive" in spelled.stdout and "seperately ==> separately" in spelled.stdout

@@ -60,7 +60,7 @@ def test_404_page_helps_the_reader_back(site):
 
 def test_moved_pages_redirect(site):
     html = (site / "skills" / "postgres.html").read_text(encoding="utf-8")
-    assert 'url=postgresql.html' in html
+    assert "url=postgresql.html" in html
 
 
 def test_llms_txt_lists_every_page_and_the_full_text_has_them_all(site):
@@ -102,8 +102,9 @@ def test_diagrams_render_from_the_site_itself(page, served_site):
         page.goto(f"{served_site}/{docname}.html")
         diagrams = page.locator("pre.mermaid")
         assert diagrams.count() >= 1, docname
-        page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
-                               timeout=30_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))", timeout=30_000
+        )
         svg = diagrams.first.locator(":scope > svg")
         assert svg.get_attribute("aria-roledescription"), "rendered by Mermaid"
         assert svg.locator("desc").count() == 1, "accDescr gives the text alternative"
@@ -113,8 +114,12 @@ def test_diagrams_render_from_the_site_itself(page, served_site):
 
 def test_epub_builds_clean(site, tmp_path):
     doctrees = site.parent / "doctrees"  # shared with the HTML build: examples are not re-run
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "epub", *STRICT, "-d", str(doctrees),
-                             str(ROOT), str(tmp_path / "epub")], capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-b", "epub", *STRICT, "-d", str(doctrees), str(ROOT), str(tmp_path / "epub")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     assert "WARNING" not in result.stderr, result.stderr
     epub = list((tmp_path / "epub").glob("*.epub"))
@@ -127,15 +132,33 @@ def test_pdf_has_internal_links_and_rendered_diagrams(site, tmp_path):
     from pypdf import PdfReader
 
     single = tmp_path / "singlehtml"
-    result = subprocess.run([sys.executable, "-m", "sphinx", "-b", "singlehtml", *STRICT,
-                             "-d", str(site.parent / "doctrees"), str(ROOT), str(single)],
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "singlehtml",
+            *STRICT,
+            "-d",
+            str(site.parent / "doctrees"),
+            str(ROOT),
+            str(single),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     # As `make pdf` runs it (a separate process: Playwright's sync API cannot nest in the
     # browser fixture's event loop).
-    printed = subprocess.run([sys.executable, "-m", "handbook.pdf", str(single), str(tmp_path / "handbook.pdf")],
-                             env={**os.environ, "PYTHONPATH": str(ROOT / "_ext")}, capture_output=True,
-                             text=True, timeout=600)
+    printed = subprocess.run(
+        [sys.executable, "-m", "handbook.pdf", str(single), str(tmp_path / "handbook.pdf")],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "_ext")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert printed.returncode == 0, printed.stderr[-4000:]
     assert int(re.search(r"(\d+) diagrams", printed.stdout).group(1)) >= 12, printed.stdout
 
@@ -156,8 +179,9 @@ def test_pdf_has_internal_links_and_rendered_diagrams(site, tmp_path):
 
 def assets(site, docname):
     html = soup(site, docname)
-    return ({link["href"].split("?")[0].rsplit("/", 1)[-1] for link in html.select('link[rel="stylesheet"]')}
-            | {script["src"].split("?")[0].rsplit("/", 1)[-1] for script in html.select("script[src]")})
+    return {link["href"].split("?")[0].rsplit("/", 1)[-1] for link in html.select('link[rel="stylesheet"]')} | {
+        script["src"].split("?")[0].rsplit("/", 1)[-1] for script in html.select("script[src]")
+    }
 
 
 def test_sphinx_design_assets_load_only_where_cards_are_used(site):
@@ -192,15 +216,17 @@ def test_scripts_handbook_js_stands_in_for_are_left_off(site):
 
 
 def test_our_own_css_and_scripts_are_served_minified(site):
-    for name, source in (("handbook.css", ROOT / "_static" / "handbook.css"),
-                         ("search.css", ROOT / "_static" / "search.css"),
-                         ("handbook.js", ROOT / "_ext" / "handbook" / "static" / "handbook.js")):
+    for name, source in (
+        ("handbook.css", ROOT / "_static" / "handbook.css"),
+        ("search.css", ROOT / "_static" / "search.css"),
+        ("handbook.js", ROOT / "_ext" / "handbook" / "static" / "handbook.js"),
+    ):
         served = (site / "_static" / name).read_text(encoding="utf-8")
         assert "/*" not in served and "\n// " not in served, f"{name} still has its comments"
         assert len(served) < 0.8 * len(source.read_text(encoding="utf-8")), name
     # The pages' cache-busting checksum is the served (minified) file's.
     html = (site / "essays" / "velocity-and-trust.html").read_text(encoding="utf-8")
-    checksum = re.search(r'handbook\.css\?v=([0-9a-f]{8})', html).group(1)
+    checksum = re.search(r"handbook\.css\?v=([0-9a-f]{8})", html).group(1)
     assert checksum == f"{zlib.crc32((site / '_static' / 'handbook.css').read_bytes()):08x}"
 
 

@@ -30,14 +30,35 @@ def test_config_is_version_2_and_strict():
 def test_the_read_the_docs_command_line_builds_clean(tmp_path):
     checkout = copy_sources(ROOT, tmp_path / "checkout")
     output = tmp_path / "output"
-    env = {**os.environ, "READTHEDOCS": "True", "READTHEDOCS_PROJECT": "handbook",
-           "READTHEDOCS_LANGUAGE": "en", "READTHEDOCS_VERSION": "latest",
-           "READTHEDOCS_VERSION_TYPE": "branch", "READTHEDOCS_OUTPUT": str(output),
-           "READTHEDOCS_CANONICAL_URL": CANONICAL, "NO_COLOR": "1"}
+    env = {
+        **os.environ,
+        "READTHEDOCS": "True",
+        "READTHEDOCS_PROJECT": "handbook",
+        "READTHEDOCS_LANGUAGE": "en",
+        "READTHEDOCS_VERSION": "latest",
+        "READTHEDOCS_VERSION_TYPE": "branch",
+        "READTHEDOCS_OUTPUT": str(output),
+        "READTHEDOCS_CANONICAL_URL": CANONICAL,
+        "NO_COLOR": "1",
+    }
     # The command from readthedocs/doc_builder/backends/sphinx.py, run from conf.py's folder,
     # with fail_on_warning's -W --keep-going and no -n.
-    command = [sys.executable, "-m", "sphinx", "-T", "-W", "--keep-going", "-b", "html",
-               "-d", "_build/doctrees", "-D", "language=en", ".", str(output / "html")]
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-T",
+        "-W",
+        "--keep-going",
+        "-b",
+        "html",
+        "-d",
+        "_build/doctrees",
+        "-D",
+        "language=en",
+        ".",
+        str(output / "html"),
+    ]
     result = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-6000:]
     assert "WARNING" not in result.stderr
@@ -47,7 +68,7 @@ def test_the_read_the_docs_command_line_builds_clean(tmp_path):
 
     # `formats: [epub]`: the same command with the epub builder, into its own folder, sharing the
     # doctrees as Read the Docs does; fail_on_warning applies to it too.
-    epub = [*command[:command.index("-b") + 1], "epub", *command[command.index("-b") + 2:-1], str(output / "epub")]
+    epub = [*command[: command.index("-b") + 1], "epub", *command[command.index("-b") + 2 : -1], str(output / "epub")]
     result = subprocess.run(epub, cwd=checkout, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-6000:]
     assert "WARNING" not in result.stderr

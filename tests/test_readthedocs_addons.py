@@ -39,12 +39,17 @@ DIAGRAMS = "essays/extracting-services.html"
 API_RESPONSE = {
     "api_version": "1",
     "projects": {"current": {"slug": "handbook", "language": {"code": "en"}}, "translations": []},
-    "versions": {"current": {"slug": "latest", "downloads": {"epub": "/_/downloads/en/latest/epub/"}},
-                 "active": [{"slug": "latest", "urls": {"documentation": "/"}}]},
+    "versions": {
+        "current": {"slug": "latest", "downloads": {"epub": "/_/downloads/en/latest/epub/"}},
+        "active": [{"slug": "latest", "urls": {"documentation": "/"}}],
+    },
     "addons": {
         "options": {"root_selector": "[role=main]", "load_when_embedded": False},
-        "hotkeys": {"enabled": True, "search": {"enabled": True, "trigger": "Slash"},
-                    "doc_diff": {"enabled": True, "trigger": "KeyD"}},
+        "hotkeys": {
+            "enabled": True,
+            "search": {"enabled": True, "trigger": "Slash"},
+            "doc_diff": {"enabled": True, "trigger": "KeyD"},
+        },
         "search": {"enabled": True, "filters": [], "default_filter": "project:handbook/latest"},
         "flyout": {"enabled": True},
         "analytics": {"enabled": False},
@@ -120,10 +125,12 @@ def injection(name: str, first: bool) -> tuple[str, str]:
     """(the text to replace, its replacement) in a page's HTML: as Read the Docs injects it (an
     async script at the end of <head>), or blocking at the start of <head> so that the add-on
     registers its "/" listener before the handbook's script does."""
-    metas = ('<meta name="readthedocs-project-slug" content="handbook" />'
-             '<meta name="readthedocs-version-slug" content="latest" />'
-             f'<meta name="readthedocs-resolver-filename" content="/{name}" />'
-             '<meta name="readthedocs-http-status" content="200" />')
+    metas = (
+        '<meta name="readthedocs-project-slug" content="handbook" />'
+        '<meta name="readthedocs-version-slug" content="latest" />'
+        f'<meta name="readthedocs-resolver-filename" content="/{name}" />'
+        '<meta name="readthedocs-http-status" content="200" />'
+    )
     if first:
         return "<head>", f'<head><script type="text/javascript" src="{ADDONS_JS}"></script>{metas}'
     return "</head>", f'<script async type="text/javascript" src="{ADDONS_JS}"></script>{metas}</head>'
@@ -213,8 +220,9 @@ def requested(page, base: str, names: list[str]) -> tuple[set[str], list[str]]:
     for name in names:
         page.goto(f"{base}/{name}", wait_until="networkidle")
         if page.locator("pre.mermaid").count():
-            page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')]"
-                                   ".every(d => d.querySelector('svg'))", timeout=30_000)
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))", timeout=30_000
+            )
     page.context.remove_listener("request", record)
     return paths, foreign
 
@@ -253,12 +261,16 @@ def test_accessibility_with_the_addon(browser, rtd_site):
             page.set_viewport_size({"width": width, "height": 800})
             open_with_addons(page, f"{base}/{name}")
             if page.locator("pre.mermaid").count():
-                page.wait_for_function("() => [...document.querySelectorAll('pre.mermaid')].every(d =>"
-                                       " d.dataset.processed === 'true' || d.dataset.mermaidDeferred === 'true')",
-                                       timeout=30_000)
-            violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
-                                       ".violations.map(v => v.id + ': '"
-                                       " + v.nodes.map(n => n.target.join(' ')).join(', '))")
+                page.wait_for_function(
+                    "() => [...document.querySelectorAll('pre.mermaid')].every(d =>"
+                    " d.dataset.processed === 'true' || d.dataset.mermaidDeferred === 'true')",
+                    timeout=30_000,
+                )
+            violations = page.evaluate(
+                "async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                ".violations.map(v => v.id + ': '"
+                " + v.nodes.map(n => n.target.join(' ')).join(', '))"
+            )
             if violations:
                 found[f"{name} at {width}px"] = violations
     context.close()

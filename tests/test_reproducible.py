@@ -37,8 +37,20 @@ TEXT_SUFFIXES = {".html", ".txt", ".xml", ".js", ".mjs", ".css", ".json", ".svg"
 
 def build(source: Path, out: Path, epoch: str, log, jobs: str = "1") -> subprocess.Popen:
     env = {**os.environ, "SOURCE_DATE_EPOCH": epoch, "PYTHONPATH": str(source / "_ext")}
-    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, "-j", jobs, "-d", str(out / "doctrees"),
-               str(source), str(out / "html")]
+    command = [
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        *STRICT,
+        "-j",
+        jobs,
+        "-d",
+        str(out / "doctrees"),
+        str(source),
+        str(out / "html"),
+    ]
     return subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -49,9 +61,12 @@ def files(tree: Path) -> dict[str, Path]:
 def compare(one: Path, two: Path) -> tuple[list[str], dict[str, str], int]:
     """(differences, excluded files that differed with the reason, files compared)."""
     left, right = files(one), files(two)
-    differences = [f"only in the {side} build: {name}"
-                   for side, names in (("first", left.keys() - right.keys()), ("second", right.keys() - left.keys()))
-                   for name in sorted(names) if name not in NON_DETERMINISTIC]
+    differences = [
+        f"only in the {side} build: {name}"
+        for side, names in (("first", left.keys() - right.keys()), ("second", right.keys() - left.keys()))
+        for name in sorted(names)
+        if name not in NON_DETERMINISTIC
+    ]
     excluded = {}
     for name in sorted(left.keys() & right.keys()):
         a, b = left[name].read_bytes(), right[name].read_bytes()
@@ -62,8 +77,9 @@ def compare(one: Path, two: Path) -> tuple[list[str], dict[str, str], int]:
             continue
         detail = "binary content differs"
         if left[name].suffix in TEXT_SUFFIXES:
-            diff = difflib.unified_diff(a.decode("utf-8", "replace").splitlines(),
-                                        b.decode("utf-8", "replace").splitlines(), lineterm="", n=0)
+            diff = difflib.unified_diff(
+                a.decode("utf-8", "replace").splitlines(), b.decode("utf-8", "replace").splitlines(), lineterm="", n=0
+            )
             detail = "\n    ".join(line[:300] for line in list(diff)[2:12])
         differences.append(f"{name}:\n    {detail}")
     return differences, excluded, len(left.keys() & right.keys())
@@ -82,8 +98,10 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
     processes = []
     try:
         # One serial, one parallel: the output must not depend on -j either.
-        processes = [build(source, source.parent / "out", epoch, log, jobs)
-                     for source, log, jobs in zip(sources, logs, ("1", "2"), strict=True)]
+        processes = [
+            build(source, source.parent / "out", epoch, log, jobs)
+            for source, log, jobs in zip(sources, logs, ("1", "2"), strict=True)
+        ]
         codes = [process.wait(timeout=1800) for process in processes]
     finally:
         for process in processes:
@@ -99,10 +117,16 @@ def test_two_clean_builds_are_byte_identical(tmp_path):
 
     one, two = (source.parent / "out" / "html" for source in sources)
     differences, excluded, compared = compare(one, two)
-    print(f"\nreproducible: {compared} files compared, {len(differences)} differ, "
-          f"excluded and differing: {excluded or 'none'}; two builds in {seconds:.0f} s")
-    record_gate("reproducible_build", files_compared=compared, differences=len(differences),
-                excluded_and_differing=sorted(excluded) if excluded else [])
+    print(
+        f"\nreproducible: {compared} files compared, {len(differences)} differ, "
+        f"excluded and differing: {excluded or 'none'}; two builds in {seconds:.0f} s"
+    )
+    record_gate(
+        "reproducible_build",
+        files_compared=compared,
+        differences=len(differences),
+        excluded_and_differing=sorted(excluded) if excluded else [],
+    )
     assert not differences, "\n".join(differences[:30])
     assert compared > 200 and (one / "index.html").is_file()
     # Neither build leaked the folder it was built in.

@@ -92,12 +92,19 @@ def test_expected_page_is_in_the_top_3(page, served_site):
         if expected not in found[:TOP]:
             misses.append((query, expected, found[:TOP]))
     rate = 1 - len(misses) / len(queries)
-    print(f"\nsearch quality: expected page in the top {TOP} for {len(queries) - len(misses)}"
-          f"/{len(queries)} queries ({rate:.1%}); target {TARGET_RATE:.0%}")
+    print(
+        f"\nsearch quality: expected page in the top {TOP} for {len(queries) - len(misses)}"
+        f"/{len(queries)} queries ({rate:.1%}); target {TARGET_RATE:.0%}"
+    )
     for query, expected, found in misses:
         print(f"  miss: {query!r}: expected {expected}, got {found}")
-    record_gate("search_quality", queries=len(queries), top3_hits=len(queries) - len(misses),
-                top3_rate=round(rate, 4), target=TARGET_RATE)
+    record_gate(
+        "search_quality",
+        queries=len(queries),
+        top3_hits=len(queries) - len(misses),
+        top3_rate=round(rate, 4),
+        target=TARGET_RATE,
+    )
     assert rate >= TARGET_RATE, f"top-{TOP} rate {rate:.1%} is under {TARGET_RATE:.0%}: {misses}"
 
 
@@ -170,16 +177,22 @@ def test_a_result_lands_on_the_section_that_answers(page, served_site, site):
         assert result["section"] == heading(site, result["href"]), result
     page.locator(RESULT_LINKS).first.click()
     page.wait_for_url("**/essays/schema-design.html#schema-design-keyset-pagination")
-    page.wait_for_function("(() => { const top = document.getElementById('schema-design-keyset-pagination')"
-                           ".getBoundingClientRect().top; return top >= 0 && top < 200; })()", timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "(() => { const top = document.getElementById('schema-design-keyset-pagination')"
+        ".getBoundingClientRect().top; return top >= 0 && top < 200; })()",
+        timeout=TIMEOUT_MS,
+    )
 
 
 @pytest.mark.browser
 def test_abbreviations_find_what_the_full_names_find(page, served_site):
     """conf.py's handbook_search_synonyms: what a reader types for a thing finds the pages that
     use the thing's own name."""
-    for typed, written in (("pg autovacuum", "postgresql autovacuum"), ("k8s rollout", "kubernetes rollout"),
-                           ("ddb partition key", "dynamodb partition key")):
+    for typed, written in (
+        ("pg autovacuum", "postgresql autovacuum"),
+        ("k8s rollout", "kubernetes rollout"),
+        ("ddb partition key", "dynamodb partition key"),
+    ):
         assert search_from_home(page, served_site, typed)[:TOP] == search_from_home(page, served_site, written)[:TOP]
     assert "skills/postgresql" in search_from_home(page, served_site, "pg autovacuum")[:TOP]
 
@@ -234,8 +247,10 @@ def test_first_query_downloads_little(page, served_site):
     search_from_home(page, served_site, "kafka consumer lag")
     page.wait_for_load_state("networkidle")
     total = sum(fetched.values())
-    print(f"\nfirst query: {total / 1000:.0f} KB from _pagefind/ in {len(fetched)} requests "
-          f"(budget {FIRST_QUERY_BUDGET / 1000:.0f} KB)")
+    print(
+        f"\nfirst query: {total / 1000:.0f} KB from _pagefind/ in {len(fetched)} requests "
+        f"(budget {FIRST_QUERY_BUDGET / 1000:.0f} KB)"
+    )
     for url, size in sorted(fetched.items(), key=lambda item: -item[1]):
         print(f"  {size / 1000:7.1f} KB  {url.split('/_pagefind/', 1)[1]}")
     assert total < FIRST_QUERY_BUDGET, f"{total / 1000:.0f} KB"
@@ -255,16 +270,21 @@ def test_pagefind_gets_its_files_inflated_by_the_browser(page, served_site, site
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url) if "/_pagefind/" in request.url else None)
     assert search_from_home(page, served_site, "kafka consumer lag")
-    kinds = {kind: next((url for url in asked if kind in url.split("/_pagefind/", 1)[1]), None)
-             for kind in ("wasm.", ".pf_meta", ".pf_index", ".pf_fragment")}
+    kinds = {
+        kind: next((url for url in asked if kind in url.split("/_pagefind/", 1)[1]), None)
+        for kind in ("wasm.", ".pf_meta", ".pf_index", ".pf_fragment")
+    }
     assert all(kinds.values()), kinds
     for kind, url in kinds.items():
         on_disk = (site / urlsplit(url).path.lstrip("/")).read_bytes()
         assert on_disk[:2] == b"\x1f\x8b", f"{kind}: Pagefind no longer gzips its files"
-        head = page.evaluate("""async (url) => {
+        head = page.evaluate(
+            """async (url) => {
             const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
             return Array.from(bytes.slice(0, 12));
-        }""", url)
+        }""",
+            url,
+        )
         assert bytes(head) == INFLATED_SIGNATURE, f"{kind} reaches Pagefind still compressed: {bytes(head)!r}"
 
 
@@ -272,8 +292,11 @@ def test_pagefind_gets_its_files_inflated_by_the_browser(page, served_site, site
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def test_index_holds_the_articles_only(site):
@@ -323,7 +346,9 @@ def failed_build_with(tmp_path: Path, patch: str) -> str:
         "def setup(app):\n"
         "    import handbook.search as search\n"
         f"    {patch}\n"
-        "    search.setup_search(app)\n", encoding="utf-8")
+        "    search.setup_search(app)\n",
+        encoding="utf-8",
+    )
     result = sphinx_build(tmp_path, tmp_path / "_build", *STRICT)
     assert result.returncode != 0
     assert "[handbook.search]" in result.stderr, result.stderr
@@ -338,6 +363,9 @@ def test_an_unexpected_pagefind_script_stops_the_build(tmp_path):
 
 
 def test_a_failed_index_is_a_typed_warning(tmp_path):
-    errors = failed_build_with(tmp_path, "search.pagefind_command = lambda outdir, builder: "
-                                         "[sys.executable, '-c', \"raise SystemExit('pagefind exploded')\"]")
+    errors = failed_build_with(
+        tmp_path,
+        "search.pagefind_command = lambda outdir, builder: "
+        "[sys.executable, '-c', \"raise SystemExit('pagefind exploded')\"]",
+    )
     assert "pagefind exploded" in errors, errors

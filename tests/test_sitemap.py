@@ -23,8 +23,9 @@ LATER = "2026-12-01T09:30:00+00:00"
 
 
 def commit_time(checkout, path: str) -> str:
-    seconds = subprocess.run(["git", "log", "-1", "--format=%ct", "--", path], cwd=checkout,
-                             capture_output=True, text=True, check=True).stdout.strip()
+    seconds = subprocess.run(
+        ["git", "log", "-1", "--format=%ct", "--", path], cwd=checkout, capture_output=True, text=True, check=True
+    ).stdout.strip()
     return dt.datetime.fromtimestamp(int(seconds), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -33,14 +34,30 @@ def test_every_page_has_the_date_of_its_last_commit(tmp_path):
     checkout = copy_sources(ROOT, tmp_path / "checkout")  # one commit, 2026-11-28T12:00:00Z
     source = checkout / EDITED
     source.write_text(source.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "Handbook tests", "GIT_AUTHOR_EMAIL": "tests@localhost",
-           "GIT_COMMITTER_NAME": "Handbook tests", "GIT_COMMITTER_EMAIL": "tests@localhost",
-           "GIT_AUTHOR_DATE": LATER, "GIT_COMMITTER_DATE": LATER}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Handbook tests",
+        "GIT_AUTHOR_EMAIL": "tests@localhost",
+        "GIT_COMMITTER_NAME": "Handbook tests",
+        "GIT_COMMITTER_EMAIL": "tests@localhost",
+        "GIT_AUTHOR_DATE": LATER,
+        "GIT_COMMITTER_DATE": LATER,
+    }
     subprocess.run(["git", "commit", "-q", "-am", "edit one page"], cwd=checkout, env=env, check=True)
 
     out = tmp_path / "html"
-    result = sphinx_build(checkout, out, "--jobs", "auto", *STRICT, "-d", str(tmp_path / "doctrees"),
-                          "-D", "handbook_search_index=0", cwd=checkout)
+    result = sphinx_build(
+        checkout,
+        out,
+        "--jobs",
+        "auto",
+        *STRICT,
+        "-d",
+        str(tmp_path / "doctrees"),
+        "-D",
+        "handbook_search_index=0",
+        cwd=checkout,
+    )
     assert result.returncode == 0, result.stderr[-6000:]
     urls = ElementTree.parse(out / "sitemap.xml").getroot().findall("s:url", NS)
     assert len(urls) > 80

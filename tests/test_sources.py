@@ -31,9 +31,44 @@ from conftest import ROOT
 
 # ISO 639-1 codes of the languages documentation sites commonly translate into (not English).
 LANGUAGES = {
-    "ar", "bg", "ca", "cs", "da", "de", "el", "es", "et", "fa", "fi", "fr", "he", "hi", "hr", "hu",
-    "id", "it", "ja", "ko", "lt", "lv", "nb", "nl", "no", "pl", "pt", "ro", "ru", "sk", "sl", "sr",
-    "sv", "th", "tr", "uk", "vi", "zh",
+    "ar",
+    "bg",
+    "ca",
+    "cs",
+    "da",
+    "de",
+    "el",
+    "es",
+    "et",
+    "fa",
+    "fi",
+    "fr",
+    "he",
+    "hi",
+    "hr",
+    "hu",
+    "id",
+    "it",
+    "ja",
+    "ko",
+    "lt",
+    "lv",
+    "nb",
+    "nl",
+    "no",
+    "pl",
+    "pt",
+    "ro",
+    "ru",
+    "sk",
+    "sl",
+    "sr",
+    "sv",
+    "th",
+    "tr",
+    "uk",
+    "vi",
+    "zh",
 }
 LANGUAGE_REGION = re.compile(r"^([a-z]{2})[-_]([a-z]{2}|hans|hant)$", re.I)
 LANGUAGE_PARAMETERS = {"hl", "lang", "locale", "language"}
@@ -107,7 +142,8 @@ def test_the_check_flags_other_locales_and_passes_english_and_canonical_addresse
     assert [url for url in flagged if locale_problem(url) is None] == []
     assert [(url, locale_problem(url)) for url in passed if locale_problem(url)] == []
     assert locale_links("See [the docs](https://developer.mozilla.org/fr/docs/Web).\n") == [
-        (1, "https://developer.mozilla.org/fr/docs/Web", "the path starts with the language 'fr'")]
+        (1, "https://developer.mozilla.org/fr/docs/Web", "the path starts with the language 'fr'")
+    ]
 
 
 def test_no_page_links_to_documentation_in_another_locale():

@@ -13,8 +13,11 @@ from handbook.shared import WARNING_SUBTYPES, warn
 
 TODAY = dt.date(2026, 6, 1)
 VOCABULARY = {"databases": "Storage.", "testing": "Tests."}
-GOOD = {"description": "A page that a search result can show in one sentence.", "tags": ["databases"],
-        "reviewed": dt.date(2026, 5, 1)}
+GOOD = {
+    "description": "A page that a search result can show in one sentence.",
+    "tags": ["databases"],
+    "reviewed": dt.date(2026, 5, 1),
+}
 
 
 def test_fenced_text_keeps_the_blocks_and_drops_the_prose():
@@ -42,9 +45,17 @@ def test_split_sql_keeps_a_function_body_whole():
     assert split_sql(body + "\nSELECT f();") == [body, "SELECT f();"]
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-02-01", dt.date(2026, 2, 1)), (dt.date(2026, 2, 1), dt.date(2026, 2, 1)),
-    (" 2026-02-01 ", dt.date(2026, 2, 1)), ("01/02/2026", None), ("2026-13-45", None), (None, None)])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-02-01", dt.date(2026, 2, 1)),
+        (dt.date(2026, 2, 1), dt.date(2026, 2, 1)),
+        (" 2026-02-01 ", dt.date(2026, 2, 1)),
+        ("01/02/2026", None),
+        ("2026-13-45", None),
+        (None, None),
+    ],
+)
 def test_parse_date(value, expected):
     assert parse_date(value) == expected
 
@@ -53,11 +64,14 @@ def test_good_front_matter_has_no_problem():
     assert check_front_matter(GOOD, VOCABULARY, TODAY, written=set(GOOD)) == []
 
 
-@pytest.mark.parametrize("change, key, words", [
-    ({"tags": ["kubernetes"]}, "tags", "unknown tag 'kubernetes'"),
-    ({"reviewed": dt.date(2027, 1, 1)}, "reviewed", "in the future"),
-    ({"owner": "x", "tag": "testing"}, "tag", "unknown front-matter key 'tag'"),
-])
+@pytest.mark.parametrize(
+    "change, key, words",
+    [
+        ({"tags": ["kubernetes"]}, "tags", "unknown tag 'kubernetes'"),
+        ({"reviewed": dt.date(2027, 1, 1)}, "reviewed", "in the future"),
+        ({"owner": "x", "tag": "testing"}, "tag", "unknown front-matter key 'tag'"),
+    ],
+)
 def test_front_matter_problems_name_their_key(change, key, words):
     problems = check_front_matter({**GOOD, **change}, VOCABULARY, TODAY, written=set(GOOD) | set(change))
     assert [k for k, _ in problems] == [key] and words in problems[0][1], problems

@@ -138,8 +138,9 @@ def test_opengraph_still_skips_social_cards_when_its_module_is_blocked():
     assert re.search(r"try:\n\s+from sphinxext\.opengraph\._social_cards import", source)
     assert importlib.util.find_spec("sphinxext.opengraph").submodule_search_locations
     assert (Path(importlib.util.find_spec("sphinxext.opengraph").origin).parent / "_social_cards.py").is_file()
-    probe = ("import runpy, sys; sys.path.insert(0, '_ext'); runpy.run_path('conf.py');"
-             "print('matplotlib' in sys.modules)")
+    probe = (
+        "import runpy, sys; sys.path.insert(0, '_ext'); runpy.run_path('conf.py');print('matplotlib' in sys.modules)"
+    )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False", "conf.py imported matplotlib"
@@ -152,8 +153,10 @@ def test_the_page_template_finds_the_markup_it_rewrites(tmp_path):
     that has all four, built with the handbook's templates."""
     src = shutil.copytree(ROOTS / "test-small", tmp_path / "src")
     conf = src / "conf.py"
-    conf.write_text(conf.read_text() + f'\nhtml_theme = "furo"\ntemplates_path = ["{ROOT / "_templates"}"]\n'
-                    'myst_enable_extensions = ["tasklist"]\n')
+    conf.write_text(
+        conf.read_text() + f'\nhtml_theme = "furo"\ntemplates_path = ["{ROOT / "_templates"}"]\n'
+        'myst_enable_extensions = ["tasklist"]\n'
+    )
     tool = src / "skills" / "tool.md"
     table = "|  | before | after |\n|---|---|---|\n| p99 | 2 s | 1 s |\n"
     tool.write_text(tool.read_text() + "\n- [ ] Check the plan.\n\n" + table)
@@ -163,5 +166,5 @@ def test_the_page_template_finds_the_markup_it_rewrites(tmp_path):
     assert '<aside aria-label="Site navigation" class="sidebar-drawer' in html
     assert '<aside aria-label="On this page" class="toc-drawer' in html
     assert re.search(r'<p><label><input class="task-list-item-checkbox"[^>]*>\s*Check the plan\.</label></p>', html)
-    assert '<th class="head"><p></p></th>' not in html and "<tr class=\"row-odd\"><td></td>" in html
+    assert '<th class="head"><p></p></th>' not in html and '<tr class="row-odd"><td></td>' in html
     assert re.search(r"</h1>\s*<p class=\"handbook-verified\"", html)

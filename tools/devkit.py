@@ -25,9 +25,14 @@ T = TypeVar("T")
 
 # The identity of every copy's commit, and git isolated from the user's and the system's config
 # (a global commit.gpgsign or hook must not break, or slow down, a copy).
-GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "Handbook tools", "GIT_AUTHOR_EMAIL": "tools@localhost",
-           "GIT_COMMITTER_NAME": "Handbook tools", "GIT_COMMITTER_EMAIL": "tools@localhost"}
+GIT_ENV = {
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_AUTHOR_NAME": "Handbook tools",
+    "GIT_AUTHOR_EMAIL": "tools@localhost",
+    "GIT_COMMITTER_NAME": "Handbook tools",
+    "GIT_COMMITTER_EMAIL": "tools@localhost",
+}
 
 
 def checkout_files(root: Path) -> list[str]:
@@ -38,6 +43,7 @@ def checkout_files(root: Path) -> list[str]:
     so this only reads the repository: it never takes its index lock or rewrites its index while
     somebody else is committing.
     """
+
     def git_path(flag: str, default: Path) -> Path:
         found = subprocess.run(["git", "rev-parse", flag], cwd=root, capture_output=True, text=True)
         return Path(root, found.stdout.strip()).resolve() if found.returncode == 0 else default
@@ -48,17 +54,22 @@ def checkout_files(root: Path) -> list[str]:
         raise SystemExit(f"{root} is not a git checkout with an index; the copy takes what git lists")
     with tempfile.TemporaryDirectory(prefix="handbook-git-") as scratch:
         private = Path(scratch) / "repo" / ".git"
-        subprocess.run(["git", "init", "-q", str(private.parent)], check=True, capture_output=True,
-                       env={**os.environ, **GIT_ENV})
+        subprocess.run(
+            ["git", "init", "-q", str(private.parent)], check=True, capture_output=True, env={**os.environ, **GIT_ENV}
+        )
         extras = [(index, index.relative_to(git_dir)) for index in [git_dir / "index", *git_dir.glob("sharedindex.*")]]
         extras.append((common_dir / "info" / "exclude", Path("info", "exclude")))
         for source, relative in extras:
             if source.is_file():
                 (private / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, private / relative)
-        listed = subprocess.run(["git", f"--git-dir={private}", f"--work-tree={root}",
-                                 "ls-files", "-co", "--exclude-standard", "-z"],
-                                cwd=scratch, check=True, capture_output=True, text=True).stdout
+        listed = subprocess.run(
+            ["git", f"--git-dir={private}", f"--work-tree={root}", "ls-files", "-co", "--exclude-standard", "-z"],
+            cwd=scratch,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
     return sorted(name for name in set(listed.split("\0")) if name and (root / name).is_file())
 
 

@@ -55,9 +55,12 @@ def describe(figures: dict) -> str:
         if key in DETAIL_KEYS:
             continue
         if isinstance(value, dict):  # Lighthouse: {page: {category: score}}
-            value = "; ".join(f"{page} (" + ", ".join(f"{name} {score}" for name, score in scores.items()) + ")"
-                              if isinstance(scores, dict) else f"{page} {scores}"
-                              for page, scores in value.items())
+            value = "; ".join(
+                f"{page} (" + ", ".join(f"{name} {score}" for name, score in scores.items()) + ")"
+                if isinstance(scores, dict)
+                else f"{page} {scores}"
+                for page, scores in value.items()
+            )
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "none"
         elif isinstance(value, float):

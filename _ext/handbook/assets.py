@@ -43,10 +43,16 @@ CODE_ASSETS = ("pygments.css", "copybutton.css", "copybutton.js")
 REPLACED = ("sphinx_highlight.js", "doctools.js", "clipboard.min.js")
 # Who registers each asset we leave off some pages (None: Sphinx itself). If an upgrade renames
 # one, the filter would silently keep it everywhere: the first page written checks they exist.
-PROVIDED_BY = {"sphinx-design.min.css": "sphinx_design", "design-tabs.js": "sphinx_design",
-               "pygments.css": None, "copybutton.css": "sphinx_copybutton",
-               "copybutton.js": "sphinx_copybutton", "clipboard.min.js": "sphinx_copybutton",
-               "sphinx_highlight.js": None, "doctools.js": None}
+PROVIDED_BY = {
+    "sphinx-design.min.css": "sphinx_design",
+    "design-tabs.js": "sphinx_design",
+    "pygments.css": None,
+    "copybutton.css": "sphinx_copybutton",
+    "copybutton.js": "sphinx_copybutton",
+    "clipboard.min.js": "sphinx_copybutton",
+    "sphinx_highlight.js": None,
+    "doctools.js": None,
+}
 _checked_builders: weakref.WeakSet = weakref.WeakSet()
 # The site's own assets, from html_static_path and static/, served minified.
 MINIFIED = ("handbook.css", "search.css", "handbook.js")
@@ -55,8 +61,7 @@ MINIFIED = ("handbook.css", "search.css", "handbook.js")
 def uses_design(doctree: nodes.document | None) -> bool:
     if doctree is None:
         return False
-    return any(cls.startswith("sd-") for node in doctree.findall(nodes.Element)
-               for cls in node.get("classes", []))
+    return any(cls.startswith("sd-") for node in doctree.findall(nodes.Element) for cls in node.get("classes", []))
 
 
 def has_code(doctree: nodes.document | None) -> bool:
@@ -65,12 +70,18 @@ def has_code(doctree: nodes.document | None) -> bool:
 
 def _check_assets_exist(app: Sphinx, context: dict) -> None:
     """Every asset named in PROVIDED_BY is still registered by whoever provides it."""
-    names = [str(getattr(asset, "filename", asset)) for key in ("css_files", "script_files")
-             for asset in context.get(key, [])]
+    names = [
+        str(getattr(asset, "filename", asset))
+        for key in ("css_files", "script_files")
+        for asset in context.get(key, [])
+    ]
     for name, extension in PROVIDED_BY.items():
         if (extension is None or extension in app.extensions) and not any(n.endswith(name) for n in names):
-            raise upstream_changed(extension or "Sphinx", f"no page asset named {name!r} any more",
-                                   "Find what replaced it and update the names in _ext/handbook/assets.py")
+            raise upstream_changed(
+                extension or "Sphinx",
+                f"no page asset named {name!r} any more",
+                "Find what replaced it and update the names in _ext/handbook/assets.py",
+            )
 
 
 def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
@@ -84,8 +95,9 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         dropped += REPLACED
     for key in ("css_files", "script_files"):
         if key in context:
-            context[key] = [asset for asset in context[key]
-                            if not str(getattr(asset, "filename", asset)).endswith(dropped)]
+            context[key] = [
+                asset for asset in context[key] if not str(getattr(asset, "filename", asset)).endswith(dropped)
+            ]
 
 
 def _mermaid_only_where_drawn(app: Sphinx) -> None:
@@ -93,12 +105,15 @@ def _mermaid_only_where_drawn(app: Sphinx) -> None:
         return
     from sphinxcontrib.mermaid import install_js
 
-    listeners = [listener for listener in app.events.listeners.get("html-page-context", [])
-                 if listener.handler is install_js]
+    listeners = [
+        listener for listener in app.events.listeners.get("html-page-context", []) if listener.handler is install_js
+    ]
     if len(listeners) != 1:
-        raise upstream_changed("sphinxcontrib-mermaid", "its html-page-context handler install_js was not found",
-                               "Check how it adds Mermaid to pages, and update _mermaid_only_where_drawn "
-                               "in _ext/handbook/assets.py")
+        raise upstream_changed(
+            "sphinxcontrib-mermaid",
+            "its html-page-context handler install_js was not found",
+            "Check how it adds Mermaid to pages, and update _mermaid_only_where_drawn in _ext/handbook/assets.py",
+        )
     listener = listeners[0]
     app.disconnect(listener.id)
 

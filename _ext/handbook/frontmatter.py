@@ -35,9 +35,21 @@ VERIFIED_KEYS = ("date", "versions")
 VERIFIED_EXAMPLE = 'verified: {date: 2026-12-04, versions: {PostgreSQL: "18.1"}}'
 
 # Keys that Sphinx, MyST, Furo or sphinx-design give a meaning to; allowed as they are.
-THEME_KEYS = {"orphan", "nocomments", "nosearch", "tocdepth", "hide-toc", "hide-navigation",
-              "hide-footer", "html_meta", "myst", "sd_hide_title", "title",
-              "myst_slugs", "wordcount"}  # the last two are added by MyST itself
+THEME_KEYS = {
+    "orphan",
+    "nocomments",
+    "nosearch",
+    "tocdepth",
+    "hide-toc",
+    "hide-navigation",
+    "hide-footer",
+    "html_meta",
+    "myst",
+    "sd_hide_title",
+    "title",
+    "myst_slugs",
+    "wordcount",
+}  # the last two are added by MyST itself
 DESCRIPTION_LENGTH = (30, 300)  # characters: long enough to say something, short enough for a preview
 
 
@@ -87,8 +99,9 @@ def yaml_problem(source: Path) -> tuple[int, str] | None:
             try:
                 dt.date(*map(int, match.group(2).split("-")))
             except ValueError as error:
-                return number, (f"'{match.group(1)}' is not a real date ({match.group(2)}: {error}); "
-                                "write it as YYYY-MM-DD")
+                return number, (
+                    f"'{match.group(1)}' is not a real date ({match.group(2)}: {error}); write it as YYYY-MM-DD"
+                )
     import yaml
 
     try:
@@ -97,8 +110,10 @@ def yaml_problem(source: Path) -> tuple[int, str] | None:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         number = mark.line + 2 if mark is not None else 2
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        return number, (f"the front matter is not valid YAML ({problem}); quote text that contains "
-                      "': ' or starts with [, { or a quote, and write dates as YYYY-MM-DD")
+        return number, (
+            f"the front matter is not valid YAML ({problem}); quote text that contains "
+            "': ' or starts with [, { or a quote, and write dates as YYYY-MM-DD"
+        )
     except ValueError as error:
         return 2, f"the front matter is not valid YAML ({error})"
     return None
@@ -113,9 +128,13 @@ def parse_date(value) -> dt.date | None:
         return None
 
 
-def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
-                       written: Collection[str] = frozenset(),
-                       verified_required: bool = False) -> list[tuple[str, str]]:
+def check_front_matter(
+    meta: dict,
+    vocabulary: dict,
+    today: dt.date,
+    written: Collection[str] = frozenset(),
+    verified_required: bool = False,
+) -> list[tuple[str, str]]:
     """Return ``(key, message)`` for every problem in one page's front matter.
 
     ``written`` holds the keys present in the source text, to tell a missing key from one
@@ -130,22 +149,38 @@ def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
         if key in meta:
             continue
         if key in written:
-            problems.append((key, f"'{key}' is written but could not be read: the front matter is not "
-                                  "valid YAML (quote text containing ': ', write dates as YYYY-MM-DD)"))
+            problems.append(
+                (
+                    key,
+                    f"'{key}' is written but could not be read: the front matter is not "
+                    "valid YAML (quote text containing ': ', write dates as YYYY-MM-DD)",
+                )
+            )
         elif key == "verified":
-            problems.append((key, "front matter is missing 'verified': this page must say which versions "
-                                  f"its facts were checked against and when, e.g. {VERIFIED_EXAMPLE}"))
+            problems.append(
+                (
+                    key,
+                    "front matter is missing 'verified': this page must say which versions "
+                    f"its facts were checked against and when, e.g. {VERIFIED_EXAMPLE}",
+                )
+            )
         else:
-            problems.append((key, f"front matter is missing '{key}'; add it between the '---' lines "
-                                  "at the top of the page (see the contributing page for an example)"))
+            problems.append(
+                (
+                    key,
+                    f"front matter is missing '{key}'; add it between the '---' lines "
+                    "at the top of the page (see the contributing page for an example)",
+                )
+            )
 
     description = meta.get("description")
     if description is not None:
         text = str(description).strip()
         low, high = DESCRIPTION_LENGTH
         if not isinstance(description, str) or not low <= len(text) <= high:
-            problems.append(("description", f"'description' must be one sentence of {low}-{high} "
-                                            f"characters (got {len(text)})"))
+            problems.append(
+                ("description", f"'description' must be one sentence of {low}-{high} characters (got {len(text)})")
+            )
 
     tags = page_tags(meta) if "tags" in meta else None
     if tags is not None:
@@ -154,8 +189,13 @@ def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
         else:
             for tag in tags:
                 if tag not in vocabulary:
-                    problems.append(("tags", f"unknown tag '{tag}'; use one of {', '.join(sorted(vocabulary))} "
-                                             "or declare it in handbook_tags in conf.py"))
+                    problems.append(
+                        (
+                            "tags",
+                            f"unknown tag '{tag}'; use one of {', '.join(sorted(vocabulary))} "
+                            "or declare it in handbook_tags in conf.py",
+                        )
+                    )
 
     reviewed = meta.get("reviewed")
     if reviewed is not None:
@@ -163,8 +203,9 @@ def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
         if date is None:
             problems.append(("reviewed", f"'reviewed' must be a date written YYYY-MM-DD (got '{reviewed}')"))
         elif date > today:
-            problems.append(("reviewed", f"'reviewed' is in the future ({date}); use the date you last "
-                                         "reviewed the page"))
+            problems.append(
+                ("reviewed", f"'reviewed' is in the future ({date}); use the date you last reviewed the page")
+            )
 
     owner = meta.get("owner")
     if owner is not None and (not isinstance(owner, str) or not owner.strip()):
@@ -175,8 +216,13 @@ def check_front_matter(meta: dict, vocabulary: dict, today: dt.date,
 
     for key in sorted(set(meta) - set(REQUIRED) - set(OPTIONAL) - THEME_KEYS):
         if not key.startswith(("og:", "html_")):
-            problems.append((key, f"unknown front-matter key '{key}'; allowed: "
-                                  f"{', '.join(REQUIRED + OPTIONAL)} (and theme keys such as hide-toc)"))
+            problems.append(
+                (
+                    key,
+                    f"unknown front-matter key '{key}'; allowed: "
+                    f"{', '.join(REQUIRED + OPTIONAL)} (and theme keys such as hide-toc)",
+                )
+            )
     return problems
 
 
@@ -193,36 +239,51 @@ def _from_json(value):
 def _check_verified(value, today: dt.date) -> list[tuple[str, str]]:
     value = _from_json(value)
     if not isinstance(value, dict):
-        return [("verified", "'verified' must be a mapping with 'date' and 'versions', e.g. "
-                             f"{VERIFIED_EXAMPLE}")]
+        return [("verified", f"'verified' must be a mapping with 'date' and 'versions', e.g. {VERIFIED_EXAMPLE}")]
     problems = []
     for key in sorted(set(value) - set(VERIFIED_KEYS)):
-        problems.append(("verified", f"unknown key '{key}' in 'verified'; allowed: "
-                                     f"{', '.join(VERIFIED_KEYS)}"))
+        problems.append(("verified", f"unknown key '{key}' in 'verified'; allowed: {', '.join(VERIFIED_KEYS)}"))
     if "date" not in value:
-        problems.append(("verified", "'verified' is missing 'date': the day you checked the versions, "
-                                     "written YYYY-MM-DD"))
+        problems.append(
+            ("verified", "'verified' is missing 'date': the day you checked the versions, written YYYY-MM-DD")
+        )
     else:
         date = parse_date(value["date"])
         if date is None:
-            problems.append(("verified.date", f"'verified.date' must be a date written YYYY-MM-DD "
-                                              f"(got '{value['date']}')"))
+            problems.append(
+                ("verified.date", f"'verified.date' must be a date written YYYY-MM-DD (got '{value['date']}')")
+            )
         elif date > today:
-            problems.append(("verified.date", f"'verified.date' is in the future ({date}); use the day "
-                                              "you checked the versions"))
+            problems.append(
+                ("verified.date", f"'verified.date' is in the future ({date}); use the day you checked the versions")
+            )
     versions = value.get("versions")
     if versions is None:
-        problems.append(("verified", "'verified' is missing 'versions': the product versions the page's "
-                                     'facts hold for, e.g. versions: {PostgreSQL: "18.1"}'))
+        problems.append(
+            (
+                "verified",
+                "'verified' is missing 'versions': the product versions the page's "
+                'facts hold for, e.g. versions: {PostgreSQL: "18.1"}',
+            )
+        )
     elif not isinstance(versions, dict) or not versions:
-        problems.append(("verified.versions", "'verified.versions' must be a non-empty mapping of product "
-                                              'to version, e.g. versions: {PostgreSQL: "18.1"}'))
+        problems.append(
+            (
+                "verified.versions",
+                "'verified.versions' must be a non-empty mapping of product "
+                'to version, e.g. versions: {PostgreSQL: "18.1"}',
+            )
+        )
     else:
         for name, version in versions.items():
             if not isinstance(version, str) or not version.strip() or not str(name).strip():
-                problems.append(("verified.versions",
-                                 f"'verified.versions' gives {name!r} the version {version!r}; write each "
-                                 f'version as quoted text ({name}: "{version}"), since YAML reads 1.10 as 1.1'))
+                problems.append(
+                    (
+                        "verified.versions",
+                        f"'verified.versions' gives {name!r} the version {version!r}; write each "
+                        f'version as quoted text ({name}: "{version}"), since YAML reads 1.10 as 1.1',
+                    )
+                )
     return problems
 
 
@@ -239,8 +300,10 @@ def page_verified(meta: dict) -> tuple[dt.date, dict[str, str]] | None:
 def needs_verified(docname: str, sections) -> bool:
     """Whether a page must carry ``verified``: any page under one of ``sections`` (folders, at
     any depth), apart from the folders' index pages."""
-    return (any(docname.startswith(f"{section.strip('/')}/") for section in sections)
-            and docname.rsplit("/", 1)[-1] != "index")
+    return (
+        any(docname.startswith(f"{section.strip('/')}/") for section in sections)
+        and docname.rsplit("/", 1)[-1] != "index"
+    )
 
 
 def page_tags(meta: dict) -> list[str]:
@@ -266,8 +329,9 @@ def _validate(app: Sphinx, doctree: nodes.document) -> None:
         return
     written = _written_keys(source)
     required = needs_verified(docname, app.config.handbook_verified_sections)
-    for key, message in check_front_matter(env.metadata[docname], app.config.handbook_tags,
-                                           dt.date.today(), set(written), required):
+    for key, message in check_front_matter(
+        env.metadata[docname], app.config.handbook_tags, dt.date.today(), set(written), required
+    ):
         line = written.get(key) or written.get(key.split(".", 1)[0], 1)
         warn("frontmatter", message, (docname, line))
     description = env.metadata[docname].get("description")

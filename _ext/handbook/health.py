@@ -93,28 +93,39 @@ def _table(app: Sphinx, docname: str) -> nodes.Node:
     rows = []
     for page in sorted(env.handbook_pages, key=lambda p: (not flagged[p], reviewed[p] or dt.date.min, p)):
         date = reviewed[page]
-        link = (f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
-                f"{html.escape(page_title(env, page))}</a>")
-        rows.append(_cells("td", [
-            link,
-            date.isoformat() if date else "missing",
-            last_change(env, page),
-            html.escape(str(env.metadata.get(page, {}).get("owner", "")) or "-"),
-            str(env.handbook_pages[page].words),
-            str(len(graph.backlinks.get(page, []))),
-            str(len(graph.links.get(page, []))),
-            ", ".join(flagged[page]) or "-",
-        ]))
+        link = (
+            f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
+            f"{html.escape(page_title(env, page))}</a>"
+        )
+        rows.append(
+            _cells(
+                "td",
+                [
+                    link,
+                    date.isoformat() if date else "missing",
+                    last_change(env, page),
+                    html.escape(str(env.metadata.get(page, {}).get("owner", "")) or "-"),
+                    str(env.handbook_pages[page].words),
+                    str(len(graph.backlinks.get(page, []))),
+                    str(len(graph.links.get(page, []))),
+                    ", ".join(flagged[page]) or "-",
+                ],
+            )
+        )
     counts = {flag: sum(flag in found for found in flagged.values()) for flag in (STALE, ORPHAN)}
-    summary = (f"{len(env.handbook_pages)} pages; {counts[STALE]} not reviewed for more than "
-               f"{app.config.handbook_stale_after_days} days; {counts[ORPHAN]} with no inbound links. "
-               f"Computed on {today().isoformat()}.")
+    summary = (
+        f"{len(env.handbook_pages)} pages; {counts[STALE]} not reviewed for more than "
+        f"{app.config.handbook_stale_after_days} days; {counts[ORPHAN]} with no inbound links. "
+        f"Computed on {today().isoformat()}."
+    )
     header = _cells("th", columns, cell_class=' class="head"')
-    report = ('<div class="handbook-health-report docutils container">\n'
-              f"<p>{summary}</p>\n"
-              '<div class="handbook-table-scroll docutils container">\n'
-              '<table class="handbook-health docutils align-default">\n'
-              f"<thead>\n{header}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n</div>\n")
+    report = (
+        '<div class="handbook-health-report docutils container">\n'
+        f"<p>{summary}</p>\n"
+        '<div class="handbook-table-scroll docutils container">\n'
+        '<table class="handbook-health docutils align-default">\n'
+        f"<thead>\n{header}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n</div>\n"
+    )
     return nodes.raw("", report + _verified_table(app, docname), format="html")
 
 
@@ -134,8 +145,20 @@ def versions_text(versions: dict[str, str]) -> str:
     return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def long_date(date: dt.date) -> str:
@@ -150,19 +173,26 @@ def _verified_table(app: Sphinx, docname: str) -> str:
         return ""
     rows = []
     for page, (date, versions) in sorted(verified.items(), key=lambda item: (item[1][0], item[0])):
-        link = (f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
-                f"{html.escape(page_title(env, page))}</a>")
+        link = (
+            f'<a class="reference internal" href="{html.escape(page_uri(app, docname, page))}">'
+            f"{html.escape(page_title(env, page))}</a>"
+        )
         stale = (today() - date).days > app.config.handbook_stale_after_days
-        rows.append(_cells("td", [link, html.escape(versions_text(versions)), date.isoformat(),
-                                  STALE if stale else "-"]))
+        rows.append(
+            _cells("td", [link, html.escape(versions_text(versions)), date.isoformat(), STALE if stale else "-"])
+        )
     header = _cells("th", ["Page", "Verified against", "On", "Flags"], cell_class=' class="head"')
-    summary = (f"{len(verified)} pages say which versions their facts were verified against, oldest "
-               f"first; a verification more than {app.config.handbook_stale_after_days} days old is stale.")
-    return ('<div class="handbook-verified-report docutils container" id="verified-versions">\n'
-            f"<p>{summary}</p>\n"
-            '<div class="handbook-table-scroll docutils container">\n'
-            '<table class="handbook-verified-versions docutils align-default">\n'
-            f"<thead>\n{header}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n</div>\n")
+    summary = (
+        f"{len(verified)} pages say which versions their facts were verified against, oldest "
+        f"first; a verification more than {app.config.handbook_stale_after_days} days old is stale."
+    )
+    return (
+        '<div class="handbook-verified-report docutils container" id="verified-versions">\n'
+        f"<p>{summary}</p>\n"
+        '<div class="handbook-table-scroll docutils container">\n'
+        '<table class="handbook-verified-versions docutils align-default">\n'
+        f"<thead>\n{header}</thead>\n<tbody>\n{''.join(rows)}</tbody>\n</table>\n</div>\n</div>\n"
+    )
 
 
 def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:
@@ -176,14 +206,20 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
         return
     reviewed, age = reviewed_age(env, pagename)
     if reviewed is not None and age is not None and age > app.config.handbook_stale_after_days:
-        context["handbook_stale"] = {"reviewed": reviewed.isoformat(), "days": age,
-                                     "health": page_uri(app, pagename, app.config.handbook_health_page)}
+        context["handbook_stale"] = {
+            "reviewed": reviewed.isoformat(),
+            "days": age,
+            "health": page_uri(app, pagename, app.config.handbook_health_page),
+        }
     verified = page_verified(env.metadata.get(pagename, {}))
     if verified is not None:
         date, versions = verified
-        context["handbook_verified"] = {"versions": versions_text(versions), "date": date.isoformat(),
-                                        "long_date": long_date(date),
-                                        "health": page_uri(app, pagename, app.config.handbook_health_page)}
+        context["handbook_verified"] = {
+            "versions": versions_text(versions),
+            "date": date.isoformat(),
+            "long_date": long_date(date),
+            "health": page_uri(app, pagename, app.config.handbook_health_page),
+        }
 
 
 def _env_updated(app: Sphinx, env) -> list[str]:

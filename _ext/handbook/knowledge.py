@@ -77,8 +77,11 @@ def _raw_refs(docname: str, doctree: nodes.document) -> list[tuple[str, str]]:
     for xref in doctree.findall(addnodes.pending_xref):
         kind, target = xref.get("reftype"), xref.get("reftarget", "")
         if kind == "doc":
-            target = target[1:] if target.startswith("/") else posixpath.normpath(
-                posixpath.join(posixpath.dirname(docname), target))
+            target = (
+                target[1:]
+                if target.startswith("/")
+                else posixpath.normpath(posixpath.join(posixpath.dirname(docname), target))
+            )
             refs.append(("doc", target))
         elif kind in ("ref", "term", "myst"):
             refs.append((kind, target))
@@ -123,8 +126,11 @@ def _merge(app: Sphinx, env, docnames: set[str], other) -> None:
 def _glossary_terms(env) -> dict[str, str]:
     """Each glossary term, lowercased as {term} resolves it, -> the page that defines it (from the
     standard domain's public object list)."""
-    return {name.lower(): docname for name, _, kind, docname, _, _ in env.domains.standard_domain.get_objects()
-            if kind == "term"}
+    return {
+        name.lower(): docname
+        for name, _, kind, docname, _, _ in env.domains.standard_domain.get_objects()
+        if kind == "term"
+    }
 
 
 def _resolve(env, kind: str, target: str, terms: dict[str, str]) -> str | None:
@@ -179,10 +185,11 @@ def build_graph(env, old: Graph | None = None) -> Graph:
         related = {}
         for docname, info in pages.items():
             shared = Counter(other for tag in info.tags for other in tagged.get(tag, []) if other != docname)
-            related[docname] = heapq.nsmallest(MAX_RELATED, shared,
-                                               key=lambda other: (-shared[other], key(other)))
-    facts = {doc: (info.words, *(str(env.metadata.get(doc, {}).get(key, "")) for key in ("reviewed", "owner")))
-             for doc, info in pages.items()}
+            related[docname] = heapq.nsmallest(MAX_RELATED, shared, key=lambda other: (-shared[other], key(other)))
+    facts = {
+        doc: (info.words, *(str(env.metadata.get(doc, {}).get(key, "")) for key in ("reviewed", "owner")))
+        for doc, info in pages.items()
+    }
     return Graph(links, backlinks, related, tagged, facts, order)
 
 
@@ -192,9 +199,11 @@ def _env_updated(app: Sphinx, env) -> list[str]:
     env.handbook_graph = new = build_graph(env, old)
     if old is None:
         return []
-    changed = {doc for doc in env.handbook_pages
-               if old.backlinks.get(doc) != new.backlinks.get(doc)
-               or old.related.get(doc) != new.related.get(doc)}
+    changed = {
+        doc
+        for doc in env.handbook_pages
+        if old.backlinks.get(doc) != new.backlinks.get(doc) or old.related.get(doc) != new.related.get(doc)
+    }
     # Generated listings (tags, health) summarise every page.
     moved = {part for part in ("tagged", "links", "facts") if getattr(old, part) != getattr(new, part)}
     changed |= {doc for doc, info in env.handbook_pages.items() if moved & set(info.summary)}
@@ -210,11 +219,14 @@ def _page_context(app: Sphinx, pagename: str, templatename: str, context: dict, 
     if graph is None or pagename not in env.handbook_pages:
         return
     context["handbook_tags"] = [
-        (tag, page_uri(app, pagename, f"tags/{tag}")) for tag in env.handbook_pages[pagename].tags]
+        (tag, page_uri(app, pagename, f"tags/{tag}")) for tag in env.handbook_pages[pagename].tags
+    ]
     context["handbook_backlinks"] = [
-        (page_title(env, doc), page_uri(app, pagename, doc)) for doc in graph.backlinks.get(pagename, [])]
+        (page_title(env, doc), page_uri(app, pagename, doc)) for doc in graph.backlinks.get(pagename, [])
+    ]
     context["handbook_related"] = [
-        (page_title(env, doc), page_uri(app, pagename, doc)) for doc in graph.related.get(pagename, [])]
+        (page_title(env, doc), page_uri(app, pagename, doc)) for doc in graph.related.get(pagename, [])
+    ]
 
 
 def _description(env, docname: str) -> str:
@@ -275,18 +287,32 @@ def _tag_pages(app: Sphinx):
             rows.append(
                 f'<li><a class="reference internal" href="{html.escape(page_uri(app, pagename, page))}">'
                 f"{html.escape(page_title(env, page))}</a>"
-                f"<br><span class=\"handbook-tag-description\">{html.escape(_description(env, page))}</span></li>")
+                f'<br><span class="handbook-tag-description">{html.escape(_description(env, page))}</span></li>'
+            )
         # Searchable like a page with a source (page.html marks those), with the listing weighted
         # low so that a search for a topic finds the tag page without outranking the pages in it.
-        body = (f'<div data-pagefind-body data-pagefind-meta="description:{html.escape(description)}">'
-                f'<section id="tag-{html.escape(tag)}"><h1>Pages tagged “{html.escape(tag)}”</h1>'
-                f"<p>{html.escape(description)}</p>"
-                + (f'<ul class="handbook-tag-pages" data-pagefind-weight="{TAG_LISTING_WEIGHT}">{"".join(rows)}</ul>'
-                   if rows else "<p>No pages yet.</p>")
-                + f'<p><a class="reference internal" href="{html.escape(page_uri(app, pagename, TAG_INDEX))}">'
-                  "All tags</a></p></section></div>")
-        yield pagename, {"title": f"Pages tagged “{tag}”", "body": body, "parents": [],
-                         "metatags": f'<meta name="description" content="{html.escape(description)}" />'}, "page.html"
+        body = (
+            f'<div data-pagefind-body data-pagefind-meta="description:{html.escape(description)}">'
+            f'<section id="tag-{html.escape(tag)}"><h1>Pages tagged “{html.escape(tag)}”</h1>'
+            f"<p>{html.escape(description)}</p>"
+            + (
+                f'<ul class="handbook-tag-pages" data-pagefind-weight="{TAG_LISTING_WEIGHT}">{"".join(rows)}</ul>'
+                if rows
+                else "<p>No pages yet.</p>"
+            )
+            + f'<p><a class="reference internal" href="{html.escape(page_uri(app, pagename, TAG_INDEX))}">'
+            "All tags</a></p></section></div>"
+        )
+        yield (
+            pagename,
+            {
+                "title": f"Pages tagged “{tag}”",
+                "body": body,
+                "parents": [],
+                "metatags": f'<meta name="description" content="{html.escape(description)}" />',
+            },
+            "page.html",
+        )
 
 
 def _doctree_resolved(app: Sphinx, doctree: nodes.document, docname: str) -> None:

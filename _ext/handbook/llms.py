@@ -67,8 +67,10 @@ def write_llms_files(app: Sphinx, exception) -> None:
         lines += ["", f"## {_markdown_text(heading)}", ""]
         for docname in docnames:
             description = str(env.metadata[docname].get("description", "")).strip()
-            lines.append(f"- [{_markdown_text(page_title(env, docname))}]"
-                         f"({_source_url(app, docname, sources[docname])}): {_markdown_text(description)}")
+            lines.append(
+                f"- [{_markdown_text(page_title(env, docname))}]"
+                f"({_source_url(app, docname, sources[docname])}): {_markdown_text(description)}"
+            )
     Path(app.outdir, "llms.txt").write_text("\n".join(lines).strip() + "\n", encoding="utf-8")
 
     parts = []

@@ -38,8 +38,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
         path = self.translate_path(self.path)
         kind = self.guess_type(path)
-        if (not os.path.isfile(path) or "gzip" not in self.headers.get("Accept-Encoding", "")
-                or not kind.startswith(COMPRESSED_TYPES)):
+        if (
+            not os.path.isfile(path)
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+            or not kind.startswith(COMPRESSED_TYPES)
+        ):
             return super().send_head()
         with open(path, "rb") as file:
             body = gzip.compress(file.read(), compresslevel=6, mtime=0)

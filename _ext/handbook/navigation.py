@@ -54,7 +54,7 @@ _SLOT = re.compile(
     r'(?P<li><li class="(?P<li_classes>[^"]*)">)'
     r'|(?P<a><a class="reference (?P<a_kind>internal|external)" href="(?P<href>[^"]*)">)'
     r'|(?P<input><input aria-label="(?P<aria>[^"]*)" class="toctree-checkbox"(?P<rest>[^>]*)>)'
-    r'|(?P<ul><ul>)'
+    r"|(?P<ul><ul>)"
 )
 
 
@@ -110,8 +110,9 @@ def _build_template(app: Sphinx) -> Template | None:
     env, builder = app.env, app.builder
     root = app.config.root_doc
     # Exactly what Furo asks Sphinx for, once, for the root page (not in its own toctree).
-    resolved = global_toctree_for_doc(env, root, builder, tags=builder.tags, collapse=False,
-                                      titles_only=True, maxdepth=-1, includehidden=True)
+    resolved = global_toctree_for_doc(
+        env, root, builder, tags=builder.tags, collapse=False, titles_only=True, maxdepth=-1, includehidden=True
+    )
     if resolved is None:
         return None
     html = furo.navigation.get_navigation_tree(builder.render_partial(resolved)["fragment"])
@@ -134,14 +135,20 @@ def _build_template(app: Sphinx) -> Template | None:
 
     position = 0
     for match in _SLOT.finditer(html):
-        text(html[position:match.start()])
+        text(html[position : match.start()])
         position = match.end()
         kind = next(k for k in counts if match.group(k))
         index = counts[kind]
         counts[kind] += 1
         if kind == "input":
-            parts.append(("input", checkbox_owner[index] if index < len(checkbox_owner) else -1,
-                          match.group("aria"), match.group("rest")))
+            parts.append(
+                (
+                    "input",
+                    checkbox_owner[index] if index < len(checkbox_owner) else -1,
+                    match.group("aria"),
+                    match.group("rest"),
+                )
+            )
         elif kind == "a":
             parts.append(("a", index, match.group("a_kind"), match.group("href")))
         else:
@@ -152,10 +159,12 @@ def _build_template(app: Sphinx) -> Template | None:
 
     expected = {"li": len(entries), "a": len(entries), "input": len(checkbox_owner), "ul": len(list_owner)}
     if counts != expected or open_lists or len(list_end) != len(list_owner):
-        warn("navigation",
-             f"Furo's navigation HTML no longer matches the toctree (found {counts}, expected {expected}); "
-             f"the fast navigation was written for Furo {FURO_VERSION} and is switched off for this build. "
-             "Update handbook/navigation.py for the new Furo, or pin Furo back.")
+        warn(
+            "navigation",
+            f"Furo's navigation HTML no longer matches the toctree (found {counts}, expected {expected}); "
+            f"the fast navigation was written for Furo {FURO_VERSION} and is switched off for this build. "
+            "Update handbook/navigation.py for the new Furo, or pin Furo back.",
+        )
         return None
     template = Template(parts, entries, list_owner, root, list_end=list_end)
     for index, entry in enumerate(entries):
@@ -261,8 +270,11 @@ def accessible(navigation_html: str) -> str:
     aria-required-attr); applied to the fast and the stock navigation alike."""
     caption = '<p class="caption" role="heading">'
     if 'class="caption"' in navigation_html and caption not in navigation_html:
-        raise upstream_changed("Furo", "its toctree captions are no longer written as " + caption,
-                               "Update accessible() in _ext/handbook/navigation.py")
+        raise upstream_changed(
+            "Furo",
+            "its toctree captions are no longer written as " + caption,
+            "Update accessible() in _ext/handbook/navigation.py",
+        )
     return navigation_html.replace(caption, '<p aria-level="2" class="caption" role="heading">')
 
 
@@ -272,13 +284,13 @@ def _patched_compute(app: Sphinx):
 
     def compute(context: dict) -> str:
         builder = app.builder
-        if not app.config.handbook_fast_navigation or "toctree" not in context \
-                or builder.name not in HTML_BUILDERS:
+        if not app.config.handbook_fast_navigation or "toctree" not in context or builder.name not in HTML_BUILDERS:
             return accessible(furo_compute(context))
         template = _template(app)
         if template is None:
             return accessible(furo_compute(context))
         return accessible(render(template, builder, context["pagename"]))
+
     return compute
 
 
@@ -289,8 +301,13 @@ def _template(app: Sphinx) -> Template | None:
     key = id(app.env)
     if key not in _TEMPLATES:
         cache = Path(app.doctreedir) / f"handbook-navigation-{app.builder.name}.pickle"
-        identity = (FURO_VERSION, getattr(app.env, "handbook_navigation_fingerprint", None), app.config.root_doc,
-                    app.config.html_file_suffix, app.config.html_link_suffix)
+        identity = (
+            FURO_VERSION,
+            getattr(app.env, "handbook_navigation_fingerprint", None),
+            app.config.root_doc,
+            app.config.html_file_suffix,
+            app.config.html_link_suffix,
+        )
         try:
             cached_identity, template = pickle.loads(cache.read_bytes())
         except (OSError, pickle.PickleError, EOFError, ValueError, AttributeError, TypeError):
@@ -309,8 +326,7 @@ TREE_FILE = "handbook-navigation.html"  # the whole tree, hrefs relative to the 
 
 
 def _uses_fast_navigation(app: Sphinx) -> bool:
-    return (app.config.html_theme == "furo" and app.config.handbook_fast_navigation
-            and app.builder.name in HTML_BUILDERS)
+    return app.config.html_theme == "furo" and app.config.handbook_fast_navigation and app.builder.name in HTML_BUILDERS
 
 
 def _builder_inited(app: Sphinx) -> None:
@@ -320,7 +336,8 @@ def _builder_inited(app: Sphinx) -> None:
     if furo.__version__ != FURO_VERSION or not callable(_furo_compute):
         raise ExtensionError(
             f"handbook.navigation was written for Furo {FURO_VERSION}, found {furo.__version__}: "
-            "check that its navigation HTML is unchanged (tests/test_navigation.py), then update FURO_VERSION")
+            "check that its navigation HTML is unchanged (tests/test_navigation.py), then update FURO_VERSION"
+        )
     # Furo's page-context handler looks this function up on its module at call time.
     furo._compute_navigation_tree = _patched_compute(app)
 

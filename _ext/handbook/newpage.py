@@ -22,19 +22,60 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Section -> (default tags, headings of its page shape; see the contributing page).
 SHAPES = {
-    "essays": (["architecture"], ["The problem", "Principles", "How we do it", "Trade-offs",
-                                  "Failure modes", "Checklist", "Related", "Further reading"]),
-    "skills": (["ops"], ["What it is", "When we reach for it, and when we don't",
-                         "The mental model that matters in production", "Operating it",
-                         "Failure modes and gotchas", "Commands and snippets", "Related", "References"]),
-    "skills/aws": (["aws"], ["What it is", "When we reach for it, and when we don't",
-                             "The mental model that matters in production", "Operating it",
-                             "Failure modes and gotchas", "Commands and snippets", "Related", "References"]),
-    "engineering-practices": (["delivery"], ["Why", "The practice, step by step", "Checklist",
-                                             "Anti-patterns", "Related", "Further reading"]),
-    "case-studies": (["incidents"], ["What happened", "The mechanism", "The mechanism, reproduced",
-                                     "What our practices change", "Questions for your own system",
-                                     "Sources"]),
+    "essays": (
+        ["architecture"],
+        [
+            "The problem",
+            "Principles",
+            "How we do it",
+            "Trade-offs",
+            "Failure modes",
+            "Checklist",
+            "Related",
+            "Further reading",
+        ],
+    ),
+    "skills": (
+        ["ops"],
+        [
+            "What it is",
+            "When we reach for it, and when we don't",
+            "The mental model that matters in production",
+            "Operating it",
+            "Failure modes and gotchas",
+            "Commands and snippets",
+            "Related",
+            "References",
+        ],
+    ),
+    "skills/aws": (
+        ["aws"],
+        [
+            "What it is",
+            "When we reach for it, and when we don't",
+            "The mental model that matters in production",
+            "Operating it",
+            "Failure modes and gotchas",
+            "Commands and snippets",
+            "Related",
+            "References",
+        ],
+    ),
+    "engineering-practices": (
+        ["delivery"],
+        ["Why", "The practice, step by step", "Checklist", "Anti-patterns", "Related", "Further reading"],
+    ),
+    "case-studies": (
+        ["incidents"],
+        [
+            "What happened",
+            "The mechanism",
+            "The mechanism, reproduced",
+            "What our practices change",
+            "Questions for your own system",
+            "Sources",
+        ],
+    ),
 }
 
 
@@ -53,18 +94,23 @@ def render(section: str, title: str, label: str, today: dt.date) -> str:
     if "Checklist" in headings:
         body = body.replace("## Checklist\n\nTODO.", "## Checklist\n\n- [ ] TODO.")
     # Skill pages say which versions their facts hold for (checked by handbook.frontmatter).
-    verified = (f"verified:\n  date: {today.isoformat()}\n  versions: {{TODO: \"the version you checked\"}}\n"
-                if section.startswith("skills") else "")
-    return (f"---\n"
-            f"description: TODO - one sentence that search results and link previews show for this page.\n"
-            f"tags: [{', '.join(tags)}]\n"
-            f"reviewed: {today.isoformat()}\n"
-            f"{verified}"
-            f"---\n\n"
-            f"({label})=\n"
-            f"# {title}\n\n"
-            f"TODO: open with the concrete situation the reader is in.\n\n"
-            f"{body}\n")
+    verified = (
+        f'verified:\n  date: {today.isoformat()}\n  versions: {{TODO: "the version you checked"}}\n'
+        if section.startswith("skills")
+        else ""
+    )
+    return (
+        f"---\n"
+        f"description: TODO - one sentence that search results and link previews show for this page.\n"
+        f"tags: [{', '.join(tags)}]\n"
+        f"reviewed: {today.isoformat()}\n"
+        f"{verified}"
+        f"---\n\n"
+        f"({label})=\n"
+        f"# {title}\n\n"
+        f"TODO: open with the concrete situation the reader is in.\n\n"
+        f"{body}\n"
+    )
 
 
 def add_to_toctree(index: Path, entry: str) -> None:
@@ -75,7 +121,7 @@ def add_to_toctree(index: Path, entry: str) -> None:
         raise ValueError(f"{index}: no toctree to add the page to")
     block = match.group(0)
     updated = block.rstrip("\n") + f"\n{entry}\n"
-    index.write_text(text[:match.start()] + updated + text[match.end():], encoding="utf-8")
+    index.write_text(text[: match.start()] + updated + text[match.end() :], encoding="utf-8")
 
 
 def _label_in_use(root: Path, label: str) -> str | None:

@@ -44,14 +44,15 @@ def _remove_their_output(app: Sphinx, builder) -> None:
 def _sort_sitemap(app: Sphinx, exception) -> None:
     """Before sphinx-sitemap writes the file (it drains its queue in build-finished at the
     default priority), put the queued pages back in address order."""
-    if exception is not None or app.builder.name not in HTML_BUILDERS \
-            or "sphinx_sitemap" not in app.extensions:
+    if exception is not None or app.builder.name not in HTML_BUILDERS or "sphinx_sitemap" not in app.extensions:
         return
     links = getattr(app, "sitemap_links", None)  # sphinx-sitemap's queue of (link, lastmod)
     if links is None or not hasattr(links, "get_nowait"):
-        raise ExtensionError("handbook.output: sphinx-sitemap no longer keeps its pages in "
-                             "app.sitemap_links; update _sort_sitemap in _ext/handbook/output.py "
-                             "(contributing page, 'Upgrading dependencies')")
+        raise ExtensionError(
+            "handbook.output: sphinx-sitemap no longer keeps its pages in "
+            "app.sitemap_links; update _sort_sitemap in _ext/handbook/output.py "
+            "(contributing page, 'Upgrading dependencies')"
+        )
     pages = []
     while True:
         try:

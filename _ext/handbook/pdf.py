@@ -18,8 +18,14 @@ from pathlib import Path
 from .localserver import serve
 
 CHROMIUM = os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def print_pdf(site: Path, output: Path, timeout_s: float = 120) -> dict:
@@ -32,16 +38,22 @@ def print_pdf(site: Path, output: Path, timeout_s: float = 120) -> dict:
         page = browser.new_page()
         # Count the diagram sources in the HTML as written, before any script touches it.
         sources = (site / "index.html").read_text(encoding="utf-8").count('class="mermaid"')
-        page.goto(f"{base}/index.html", wait_until="networkidle",
-                  timeout=timeout_s * 1000)
+        page.goto(f"{base}/index.html", wait_until="networkidle", timeout=timeout_s * 1000)
         # Mermaid renders asynchronously; wait until every source has become an SVG.
         page.wait_for_function(
             f"() => document.querySelectorAll('svg[aria-roledescription]').length >= {sources}",
-            timeout=timeout_s * 1000)
+            timeout=timeout_s * 1000,
+        )
         diagrams = page.locator("svg[aria-roledescription]").count()
         page.emulate_media(media="print")
-        page.pdf(path=str(output), format="A4", print_background=True, outline=True, tagged=True,
-                 margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+        page.pdf(
+            path=str(output),
+            format="A4",
+            print_background=True,
+            outline=True,
+            tagged=True,
+            margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"},
+        )
         browser.close()
     return {"diagrams": diagrams, "bytes": output.stat().st_size, "seconds": time.monotonic() - started}
 
@@ -58,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make pdf: {CHROMIUM} not found; install Debian's chromium", file=sys.stderr)
         return 2
     result = print_pdf(args.site, args.output)
-    print(f"wrote {args.output}: {result['bytes'] / 1e6:.1f} MB, {result['diagrams']} diagrams, "
-          f"{result['seconds']:.1f} s")
+    print(
+        f"wrote {args.output}: {result['bytes'] / 1e6:.1f} MB, {result['diagrams']} diagrams, {result['seconds']:.1f} s"
+    )
     return 0
 
 

@@ -100,9 +100,11 @@ def wait_less(bundle: Path) -> str | None:
     old, new = INDEX_WAIT
     copies = text.count(old)
     if copies != 1:
-        return (f"{script} has {copies} copies of the wait for its index that "
-                f"handbook.search shortens ({old!r}; Pagefind changed?): find getPtr() in the new "
-                "pagefind.js and update INDEX_WAIT in _ext/handbook/search.py, or drop wait_less()")
+        return (
+            f"{script} has {copies} copies of the wait for its index that "
+            f"handbook.search shortens ({old!r}; Pagefind changed?): find getPtr() in the new "
+            "pagefind.js and update INDEX_WAIT in _ext/handbook/search.py, or drop wait_less()"
+        )
     script.write_text(text.replace(old, new), encoding="utf-8")
     return None
 
@@ -125,8 +127,13 @@ def index_site(app: Sphinx, exception: Exception | None) -> None:
     shutil.rmtree(bundle, ignore_errors=True)
     started = time.monotonic()
     try:
-        result = subprocess.run(pagefind_command(outdir, app.builder.name), capture_output=True,
-                                text=True, timeout=TIMEOUT_S, stdin=subprocess.DEVNULL)
+        result = subprocess.run(
+            pagefind_command(outdir, app.builder.name),
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         _warn(f"could not run Pagefind: {error}")
         return
@@ -147,8 +154,10 @@ def index_site(app: Sphinx, exception: Exception | None) -> None:
         _warn(problem)
         return
     size = sum(path.stat().st_size for path in bundle.rglob("*") if path.is_file())
-    logger.info(f"site search: Pagefind indexed {pages.group(1)} pages in {seconds:.1f} s "
-                f"({size / 1024:.0f} KB in {BUNDLE_DIR}/)")
+    logger.info(
+        f"site search: Pagefind indexed {pages.group(1)} pages in {seconds:.1f} s "
+        f"({size / 1024:.0f} KB in {BUNDLE_DIR}/)"
+    )
 
 
 def _without_sphinx_index(app: Sphinx) -> None:
@@ -157,9 +166,12 @@ def _without_sphinx_index(app: Sphinx) -> None:
     if builder.name not in BUILDERS:
         return
     if not hasattr(builder, "search") or not hasattr(builder, "searchindex_filename"):
-        raise upstream_changed("Sphinx", "the HTML builder has no 'search' switch or 'searchindex_filename'",
-                               "Find how Sphinx now decides to build its search index, and update "
-                               "_without_sphinx_index in _ext/handbook/search.py")
+        raise upstream_changed(
+            "Sphinx",
+            "the HTML builder has no 'search' switch or 'searchindex_filename'",
+            "Find how Sphinx now decides to build its search index, and update "
+            "_without_sphinx_index in _ext/handbook/search.py",
+        )
     prepare_writing = builder.prepare_writing
 
     def prepare_writing_without_index(docnames):
@@ -169,8 +181,11 @@ def _without_sphinx_index(app: Sphinx) -> None:
         finally:
             builder.search = True  # the search page is still written
         if getattr(builder, "indexer", None) is not None:
-            raise upstream_changed("Sphinx", "the HTML builder made its search indexer outside prepare_writing's "
-                                   "'search' switch", "Update _without_sphinx_index in _ext/handbook/search.py")
+            raise upstream_changed(
+                "Sphinx",
+                "the HTML builder made its search indexer outside prepare_writing's 'search' switch",
+                "Update _without_sphinx_index in _ext/handbook/search.py",
+            )
 
     builder.prepare_writing = prepare_writing_without_index  # type: ignore[method-assign]  # guarded above
     Path(app.outdir, builder.searchindex_filename).unlink(missing_ok=True)  # an earlier build's
@@ -182,8 +197,12 @@ def section_titles(doctree) -> dict[str, str]:
     <section id> starts, not its heading (Sphinx puts the id on the section, not the heading)."""
     titles = {}
     for section in doctree.findall(nodes.section):
-        if section.get("ids") and section.parent is not doctree and section.children \
-                and isinstance(section[0], nodes.title):
+        if (
+            section.get("ids")
+            and section.parent is not doctree
+            and section.children
+            and isinstance(section[0], nodes.title)
+        ):
             titles[section["ids"][0]] = section[0].astext()
     return titles
 

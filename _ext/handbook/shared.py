@@ -31,6 +31,7 @@ def warn(subtype: str, message: str, location=None) -> None:
         raise ValueError(f"unknown warning subtype {subtype!r}; declare it in WARNING_SUBTYPES")
     _logger.warning(message, location=location, type="handbook", subtype=subtype)
 
+
 HTML_BUILDERS = ("html", "dirhtml")  # the builders whose pages carry the handbook's features
 
 
@@ -52,15 +53,18 @@ def when_enabled(switches: str | tuple[str, ...], handler, otherwise=lambda *arg
     @functools.wraps(handler)
     def run(app: Sphinx, *args):
         return (handler if all(getattr(app.config, name) for name in names) else otherwise)(app, *args)
+
     return run
 
 
 def remove_nodes(node_class):
     """A ``doctree-resolved`` handler that takes the ``node_class`` placeholders out of the page:
     a switched-off feature's summaries are left out, not left half-made."""
+
     def remove(app: Sphinx, doctree, docname: str) -> None:
         for placeholder in list(doctree.findall(node_class)):
             placeholder.parent.remove(placeholder)
+
     return remove
 
 

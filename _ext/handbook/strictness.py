@@ -56,8 +56,10 @@ class WarnedPages(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno < logging.WARNING or sphinx_logging.is_suppressed_warning(
-                getattr(record, "type", None) or "", getattr(record, "subtype", None) or "",
-                self.app.config.suppress_warnings):
+            getattr(record, "type", None) or "",
+            getattr(record, "subtype", None) or "",
+            self.app.config.suppress_warnings,
+        ):
             return True
         page = self._page(getattr(record, "location", None))
         if page not in self.current:
@@ -84,8 +86,10 @@ def _warning_handler() -> logging.Handler:
     for handler in logging.getLogger(sphinx_logging.NAMESPACE).handlers:
         if isinstance(handler, sphinx_logging.WarningStreamHandler):
             return handler
-    raise ExtensionError("handbook.strictness: Sphinx's warning handler was not found; Sphinx's "
-                         "logging set-up changed (see 'Upgrading dependencies' on the contributing page)")
+    raise ExtensionError(
+        "handbook.strictness: Sphinx's warning handler was not found; Sphinx's "
+        "logging set-up changed (see 'Upgrading dependencies' on the contributing page)"
+    )
 
 
 def _skip_undecodable(app: Sphinx, env, docnames: list[str]) -> None:
@@ -97,11 +101,15 @@ def _skip_undecodable(app: Sphinx, env, docnames: list[str]) -> None:
         except OSError:
             continue
         except UnicodeDecodeError as error:
-            line = data[:error.start].count(b"\n") + 1
+            line = data[: error.start].count(b"\n") + 1
             docnames.remove(docname)
             env.found_docs.discard(docname)  # Sphinx's project then treats it as absent, not unread
-            warn("encoding", f"the page is not UTF-8 (byte {data[error.start]:#04x} at line {line}); save "
-                             "it as UTF-8 (in most editors: 'Save with encoding')", (docname, line))
+            warn(
+                "encoding",
+                f"the page is not UTF-8 (byte {data[error.start]:#04x} at line {line}); save "
+                "it as UTF-8 (in most editors: 'Save with encoding')",
+                (docname, line),
+            )
 
 
 def setup_strictness(app: Sphinx) -> None:

@@ -23,9 +23,11 @@ def _builder_inited(app: Sphinx) -> None:
         return  # a builder without HTML templates
     environment = getattr(app.builder.templates, "environment", None)
     if not isinstance(environment, Environment):
-        raise upstream_changed("Sphinx", "the HTML builder's template loader has no Jinja 'environment'",
-                               "Find where Sphinx keeps its Jinja environment and update "
-                               "_ext/handbook/templatecache.py")
+        raise upstream_changed(
+            "Sphinx",
+            "the HTML builder's template loader has no Jinja 'environment'",
+            "Find where Sphinx keeps its Jinja environment and update _ext/handbook/templatecache.py",
+        )
     folder = Path(app.doctreedir) / "jinja-bytecode"
     folder.mkdir(parents=True, exist_ok=True)
     environment.bytecode_cache = FileSystemBytecodeCache(str(folder))

@@ -28,25 +28,48 @@ SMALLEST = HandbookGenerator.SMALLEST
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=DESCRIPTION.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", help=f"page counts of the generated handbooks (default: {SIZES}; "
-                                        f"with --quick: {QUICK_SIZES}); at least {SMALLEST} each")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="repetitions of every figure (default: 3 for the real handbook and for "
-                             "generated sizes up to 500, 2 above)")
-    parser.add_argument("--stock-max-pages", type=int, default=500,
-                        help="skip stock Furo navigation above this size: it is quadratic, ~860 s at "
-                             "1000 pages on a 2-core machine (default: %(default)s)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"one repetition, and size {QUICK_SIZES} only unless --sizes says")
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.bench",
+        description=DESCRIPTION.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes",
+        help=f"page counts of the generated handbooks (default: {SIZES}; "
+        f"with --quick: {QUICK_SIZES}); at least {SMALLEST} each",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="repetitions of every figure (default: 3 for the real handbook and for "
+        "generated sizes up to 500, 2 above)",
+    )
+    parser.add_argument(
+        "--stock-max-pages",
+        type=int,
+        default=500,
+        help="skip stock Furo navigation above this size: it is quadratic, ~860 s at "
+        "1000 pages on a 2-core machine (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"one repetition, and size {QUICK_SIZES} only unless --sizes says"
+    )
     parser.add_argument("--timeout", type=float, default=900, help="seconds per build (default: %(default)s)")
     parser.add_argument("--skip-handbook", action="store_true", help="only the generated handbooks")
-    parser.add_argument("--profile", type=int, metavar="PAGES",
-                        help="cProfile the fast build of a generated handbook of PAGES pages (done at "
-                             "500 pages anyway when the fast build is not within 1.5x basic at 1000)")
-    parser.add_argument("--out", type=Path, default=OUTPUT.folder,
-                        help=f"folder for bench.json, the build logs and a profile (default: {shown(OUTPUT.folder)})")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="PAGES",
+        help="cProfile the fast build of a generated handbook of PAGES pages (done at "
+        "500 pages anyway when the fast build is not within 1.5x basic at 1000)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=OUTPUT.folder,
+        help=f"folder for bench.json, the build logs and a profile (default: {shown(OUTPUT.folder)})",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.repeat = args.sizes or QUICK_SIZES, 1
@@ -86,13 +109,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     OUTPUT.folder = args.out
     fresh(OUTPUT.logs)
-    report = Report(meta={
-        "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "load_average_at_start": os.getloadavg(),
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "command": STRICT,
-    })
+    report = Report(
+        meta={
+            "started": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "machine": f"{platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+            "load_average_at_start": os.getloadavg(),
+            "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "command": STRICT,
+        }
+    )
     with tempfile.TemporaryDirectory(prefix="handbook-bench-") as scratch:
         work = Path(scratch)
         use_tmpdir(work / "tmp")
@@ -104,8 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     path = save(report)
     print(render(report))
     if "profile" in report.meta:
-        print(f"\ncProfile of the fast build, {report.meta['profile_pages']} generated pages "
-              f"(top 15, cumulative; {shown(OUTPUT.folder)}/profile-fast-{report.meta['profile_pages']}.prof):\n")
+        print(
+            f"\ncProfile of the fast build, {report.meta['profile_pages']} generated pages "
+            f"(top 15, cumulative; {shown(OUTPUT.folder)}/profile-fast-{report.meta['profile_pages']}.prof):\n"
+        )
         print(report.meta["profile"])
     print(f"\nJSON: {shown(path)}; build logs: {shown(OUTPUT.logs)}/")
     failed = any(f.status == "failed" for f in report.handbook + [x for r in report.generated for x in r.figures()])

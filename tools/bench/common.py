@@ -74,8 +74,7 @@ class Figure:
 
     def to_json(self) -> dict:
         data = asdict(self)
-        data.update(median=self.median, min=min(self.samples, default=None),
-                    max=max(self.samples, default=None))
+        data.update(median=self.median, min=min(self.samples, default=None), max=max(self.samples, default=None))
         return data
 
 
@@ -105,8 +104,20 @@ class SiteResult:
     vs_fast: Figure | None = None  # "bare" only: the fast build's time over this one's
 
     def figures(self) -> list[Figure]:
-        return [f for f in (self.full, self.vs_basic, self.pagefind, self.vs_basic_without_pagefind,
-                            self.vs_fast, self.incremental, self.page_html, self.site_size) if f]
+        return [
+            f
+            for f in (
+                self.full,
+                self.vs_basic,
+                self.pagefind,
+                self.vs_basic_without_pagefind,
+                self.vs_fast,
+                self.incremental,
+                self.page_html,
+                self.site_size,
+            )
+            if f
+        ]
 
 
 @dataclass
@@ -140,15 +151,28 @@ class Build:
 PAGEFIND_LINE = re.compile(r"Pagefind indexed \d+ pages in ([\d.]+) s")
 
 
-def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float,
-                 extra: list[str] = (), allowed_warnings: re.Pattern | None = None,
-                 env: dict[str, str] | None = None) -> Build:
+def sphinx_build(
+    src: Path,
+    out: Path,
+    doctrees: Path,
+    name: str,
+    timeout: float,
+    extra: list[str] = (),
+    allowed_warnings: re.Pattern | None = None,
+    env: dict[str, str] | None = None,
+) -> Build:
     """Run one strict HTML build in its own process and time it from start to exit."""
-    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, *extra,
-               "-d", str(doctrees), str(src), str(out)]
+    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, *extra, "-d", str(doctrees), str(src), str(out)]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True, env={**build_env(), **(env or {})})
+    process = subprocess.Popen(
+        command,
+        cwd=src,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        env={**build_env(), **(env or {})},
+    )
     try:
         output, _ = process.communicate(timeout=timeout)
         returncode = process.returncode
@@ -159,12 +183,12 @@ def sphinx_build(src: Path, out: Path, doctrees: Path, name: str, timeout: float
         returncode = None
         stop_stray_postgres()
     seconds = time.perf_counter() - started
-    ok = returncode == 0 or (returncode == 1 and allowed_warnings is not None
-                             and _only_allowed_warnings(output, allowed_warnings))
+    ok = returncode == 0 or (
+        returncode == 1 and allowed_warnings is not None and _only_allowed_warnings(output, allowed_warnings)
+    )
     OUTPUT.logs.mkdir(parents=True, exist_ok=True)
     log_path = OUTPUT.logs / f"{name}.log"
-    log_path.write_text(f"$ {' '.join(command)}\nexit: {returncode}, {seconds:.2f} s\n\n{output}",
-                        encoding="utf-8")
+    log_path.write_text(f"$ {' '.join(command)}\nexit: {returncode}, {seconds:.2f} s\n\n{output}", encoding="utf-8")
     log(f"  {name}: {seconds:.1f} s" + ("" if ok else f"  FAILED (exit {returncode}, {log_path})"))
     pagefind = PAGEFIND_LINE.search(output)
     return Build(seconds, ok, log_path, float(pagefind.group(1)) if pagefind else None)
@@ -214,8 +238,7 @@ def fresh(*folders: Path) -> None:
 
 def directory_bytes(folder: Path) -> int:
     """``du -sb``: the apparent size of everything under ``folder``."""
-    return int(subprocess.run(["du", "-sb", str(folder)], check=True, capture_output=True,
-                              text=True).stdout.split()[0])
+    return int(subprocess.run(["du", "-sb", str(folder)], check=True, capture_output=True, text=True).stdout.split()[0])
 
 
 def gzip_size(data: bytes) -> int:

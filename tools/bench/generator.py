@@ -28,22 +28,84 @@ SECTIONS = [  # slug, title, preferred tags
     ("security", "Security", ["security", "ops"]),
     ("teamwork", "Team practices", ["collaboration", "ownership", "culture"]),
 ]
-TOPICS = ["connection pool", "read replica", "write-ahead log", "consumer group", "circuit breaker",
-          "feature flag", "deployment pipeline", "error budget", "covering index", "cache key",
-          "rate limiter", "schema migration", "dead-letter queue", "health check", "load balancer",
-          "retry budget", "batch export", "partition key", "trace span", "runbook",
-          "service boundary", "message schema", "queue depth", "latency budget", "backfill job",
-          "access policy", "secret rotation", "container image", "canary release", "on-call rotation",
-          "design review", "data contract", "materialised view", "idempotency key", "outbox table",
-          "lock timeout", "vacuum schedule", "capacity plan", "alert rule", "dashboard"]
+TOPICS = [
+    "connection pool",
+    "read replica",
+    "write-ahead log",
+    "consumer group",
+    "circuit breaker",
+    "feature flag",
+    "deployment pipeline",
+    "error budget",
+    "covering index",
+    "cache key",
+    "rate limiter",
+    "schema migration",
+    "dead-letter queue",
+    "health check",
+    "load balancer",
+    "retry budget",
+    "batch export",
+    "partition key",
+    "trace span",
+    "runbook",
+    "service boundary",
+    "message schema",
+    "queue depth",
+    "latency budget",
+    "backfill job",
+    "access policy",
+    "secret rotation",
+    "container image",
+    "canary release",
+    "on-call rotation",
+    "design review",
+    "data contract",
+    "materialised view",
+    "idempotency key",
+    "outbox table",
+    "lock timeout",
+    "vacuum schedule",
+    "capacity plan",
+    "alert rule",
+    "dashboard",
+]
 GLOSSARY_TERMS = TOPICS[:24]
-TITLES = ["{T} in practice", "Sizing the {t}", "When the {t} fails", "Reviewing a {t}",
-          "Operating the {t}", "Choosing a {t}", "Testing the {t}", "Migrating the {t}",
-          "Monitoring the {t}", "A checklist for the {t}", "Owning the {t}", "Debugging the {t}"]
-AREAS = ["the orders service", "billing", "search", "the data platform", "payments",
-         "the API gateway", "reporting", "notifications", "identity", "the catalogue"]
-HEADINGS = ["Why it matters", "How it works", "Sizing it", "Failure modes", "Operating it",
-            "Anti-patterns", "A checklist"]
+TITLES = [
+    "{T} in practice",
+    "Sizing the {t}",
+    "When the {t} fails",
+    "Reviewing a {t}",
+    "Operating the {t}",
+    "Choosing a {t}",
+    "Testing the {t}",
+    "Migrating the {t}",
+    "Monitoring the {t}",
+    "A checklist for the {t}",
+    "Owning the {t}",
+    "Debugging the {t}",
+]
+AREAS = [
+    "the orders service",
+    "billing",
+    "search",
+    "the data platform",
+    "payments",
+    "the API gateway",
+    "reporting",
+    "notifications",
+    "identity",
+    "the catalogue",
+]
+HEADINGS = [
+    "Why it matters",
+    "How it works",
+    "Sizing it",
+    "Failure modes",
+    "Operating it",
+    "Anti-patterns",
+    "A checklist",
+]
 SENTENCES = [
     "The {t} is where many of our incidents in {a} started, so we treat it as part of the design and not as a detail.",
     "Before changing the {t}, write down what you expect to happen to p99 latency and the error rate, "
@@ -106,8 +168,18 @@ def handbook_vocabulary(conf: Path) -> list[str]:
 # A section or chapter lists at most this many pages before it is split, as the authors of a real
 # handbook split a growing section into chapters: a sidebar branch of hundreds of pages is not read.
 CHAPTER_PAGES = 25
-CHAPTERS = ["In depth", "Operations", "Failure and recovery", "Migrations", "Case studies", "Tooling",
-            "Reviews", "Capacity planning", "Checklists", "Reference"]
+CHAPTERS = [
+    "In depth",
+    "Operations",
+    "Failure and recovery",
+    "Migrations",
+    "Case studies",
+    "Tooling",
+    "Reviews",
+    "Capacity planning",
+    "Checklists",
+    "Reference",
+]
 
 
 @dataclass
@@ -171,10 +243,16 @@ class HandbookGenerator:
         and give every page its docname; returns each section's chapters."""
         chapters = {}
         for slug, title, _ in SECTIONS:
-            names = [CHAPTERS[n % len(CHAPTERS)] + (f" {n // len(CHAPTERS) + 1}" if n >= len(CHAPTERS) else "")
-                     for n in range(per_section)]
-            chapters[slug] = [Chapter(f"{slug}/{self._slug(name)}/index", f"{title}: {name.lower()}",
-                                      f"gen-{slug}-{self._slug(name)}") for name in names]
+            names = [
+                CHAPTERS[n % len(CHAPTERS)] + (f" {n // len(CHAPTERS) + 1}" if n >= len(CHAPTERS) else "")
+                for n in range(per_section)
+            ]
+            chapters[slug] = [
+                Chapter(
+                    f"{slug}/{self._slug(name)}/index", f"{title}: {name.lower()}", f"gen-{slug}-{self._slug(name)}"
+                )
+                for name in names
+            ]
         for number, page in enumerate(self.pages):
             slug = SECTIONS[number % len(SECTIONS)][0]
             group = (number // len(SECTIONS)) % (per_section + 1)
@@ -199,12 +277,20 @@ class HandbookGenerator:
     def write(self) -> None:
         self._file("index.md", self._root())
         self._file("glossary.md", self._glossary())
-        self._file("tags/index.md", self._front("Every tag with the pages that carry it, for browsing "
-                                                "the generated handbook by topic.", ["handbook"])
-                   + "(tags)=\n# Tags\n\n```{handbook-tag-index}\n```\n")
-        self._file("handbook-health.md", self._front("Every page with its review date, last change, owner, "
-                                                     "size and links.", ["handbook", "ownership"])
-                   + "(handbook-health)=\n# Handbook health\n\n```{handbook-health}\n```\n")
+        self._file(
+            "tags/index.md",
+            self._front(
+                "Every tag with the pages that carry it, for browsing the generated handbook by topic.", ["handbook"]
+            )
+            + "(tags)=\n# Tags\n\n```{handbook-tag-index}\n```\n",
+        )
+        self._file(
+            "handbook-health.md",
+            self._front(
+                "Every page with its review date, last change, owner, size and links.", ["handbook", "ownership"]
+            )
+            + "(handbook-health)=\n# Handbook health\n\n```{handbook-health}\n```\n",
+        )
         for slug, title, preferred in SECTIONS:
             self._section(slug, title, preferred)
         for page in self.pages:
@@ -219,13 +305,19 @@ class HandbookGenerator:
 
     def _front(self, description: str, tags: list[str], extra: str = "") -> str:
         reviewed = self.today - dt.timedelta(days=self.rng.randint(1, 300))  # never future, never stale
-        return (f"---\ndescription: {json.dumps(description)}\ntags: [{', '.join(tags)}]\n"
-                f"reviewed: {reviewed.isoformat()}\n{extra}---\n\n")
+        return (
+            f"---\ndescription: {json.dumps(description)}\ntags: [{', '.join(tags)}]\n"
+            f"reviewed: {reviewed.isoformat()}\n{extra}---\n\n"
+        )
 
     def _root(self) -> str:
         groups = [("Foundations", SECTIONS[:4]), ("Running systems", SECTIONS[4:8]), ("People", SECTIONS[8:])]
-        text = self._front("A generated handbook of back-end engineering practice, shaped like the real "
-                           "one, for measuring how the build scales.", ["handbook"], "hide-toc: true\n")
+        text = self._front(
+            "A generated handbook of back-end engineering practice, shaped like the real "
+            "one, for measuring how the build scales.",
+            ["handbook"],
+            "hide-toc: true\n",
+        )
         text += "(home)=\n# Generated handbook\n\nStart from a section:\n\n"
         text += "".join(f"- {{doc}}`{slug}/index`\n" for slug, _, _ in SECTIONS)
         for caption, sections in groups:
@@ -239,24 +331,36 @@ class HandbookGenerator:
         chapters = self.chapters[slug]
         in_chapters = {id(page) for chapter in chapters for page in chapter.pages}
         top = [p for p in self.pages if p.docname.startswith(f"{slug}/") and id(p) not in in_chapters]
-        self._file(f"{slug}/index.md",
-                   self._front(f"How we work on {title.lower()}: the pages of this section, from first "
-                               "principles to the checklists we use.", tags)
-                   + f"(gen-{slug})=\n# {title}\n\n{self._paragraph(title.lower(), 3)}\n\n"
-                   + "```{toctree}\n:maxdepth: 1\n\n"
-                   + "".join(p.docname.split("/", 1)[1] + "\n" for p in top)
-                   + "".join(c.docname.split("/", 1)[1] + "\n" for c in chapters) + "```\n")
+        self._file(
+            f"{slug}/index.md",
+            self._front(
+                f"How we work on {title.lower()}: the pages of this section, from first "
+                "principles to the checklists we use.",
+                tags,
+            )
+            + f"(gen-{slug})=\n# {title}\n\n{self._paragraph(title.lower(), 3)}\n\n"
+            + "```{toctree}\n:maxdepth: 1\n\n"
+            + "".join(p.docname.split("/", 1)[1] + "\n" for p in top)
+            + "".join(c.docname.split("/", 1)[1] + "\n" for c in chapters)
+            + "```\n",
+        )
         for chapter in chapters:
-            self._file(f"{chapter.docname}.md",
-                       self._front(f"The pages on {chapter.title.lower()}, for engineers who run these "
-                                   "systems day to day.", tags)
-                       + f"({chapter.label})=\n# {chapter.title}\n\n{self._paragraph(title.lower(), 2)}\n\n"
-                       + "```{toctree}\n:maxdepth: 1\n\n"
-                       + "".join(p.docname.rsplit("/", 1)[1] + "\n" for p in chapter.pages) + "```\n")
+            self._file(
+                f"{chapter.docname}.md",
+                self._front(
+                    f"The pages on {chapter.title.lower()}, for engineers who run these systems day to day.", tags
+                )
+                + f"({chapter.label})=\n# {chapter.title}\n\n{self._paragraph(title.lower(), 2)}\n\n"
+                + "```{toctree}\n:maxdepth: 1\n\n"
+                + "".join(p.docname.rsplit("/", 1)[1] + "\n" for p in chapter.pages)
+                + "```\n",
+            )
 
     def _glossary(self) -> str:
-        text = self._front("Definitions of the terms the generated handbook uses, from connection pools "
-                           "to data contracts.", ["handbook"])
+        text = self._front(
+            "Definitions of the terms the generated handbook uses, from connection pools to data contracts.",
+            ["handbook"],
+        )
         text += "(glossary)=\n# Glossary\n\n```{glossary}\n:sorted:\n\n"
         for term in GLOSSARY_TERMS:
             text += f"{term}\n  {self._sentence(term)} {self._sentence(term)}\n\n"
@@ -264,8 +368,11 @@ class HandbookGenerator:
 
     def _sentence(self, topic: str, template: str | None = None) -> str:
         text = (template or self.rng.choice(SENTENCES)).format(
-            t=topic, o=self.rng.choice(TOPICS), a=self.rng.choice(AREAS),
-            n=self.rng.choice([40, 120, 350, 800, 1500, 4000]))
+            t=topic,
+            o=self.rng.choice(TOPICS),
+            a=self.rng.choice(AREAS),
+            n=self.rng.choice([40, 120, 350, 800, 1500, 4000]),
+        )
         return with_articles(text)
 
     def _paragraph(self, topic: str, sentences: int) -> str:
@@ -275,8 +382,11 @@ class HandbookGenerator:
         others = self.rng.sample([p for p in self.pages if p is not page], 3)
         term = page.topic if page.topic in GLOSSARY_TERMS else self.rng.choice(GLOSSARY_TERMS)
         headings = self.rng.sample(HEADINGS[:-1], 4) + [HEADINGS[-1]]
-        text = self._front(f"How we approach the {page.topic} in practice: sizing, failure modes, "
-                           "operations and the checks we run before a change.", page.tags)
+        text = self._front(
+            f"How we approach the {page.topic} in practice: sizing, failure modes, "
+            "operations and the checks we run before a change.",
+            page.tags,
+        )
         prose = [self._paragraph(page.topic, 3) + f" The term {{term}}`{term}` is defined in the glossary."]
         text += f"({page.label})=\n# {page.title}\n\n{prose[0]}\n\n"
         for number, heading in enumerate(headings):
@@ -286,34 +396,49 @@ class HandbookGenerator:
                 text += self._code(page) + "\n"
             if number == 2:
                 text += self._table(page) + "\n"
-        prose.append(f"Related reading: {{doc}}`/{others[0].docname}`, {{doc}}`the {others[1].topic} page "
-                     f"</{others[1].docname}>` and {{ref}}`{others[2].label}`.")
+        prose.append(
+            f"Related reading: {{doc}}`/{others[0].docname}`, {{doc}}`the {others[1].topic} page "
+            f"</{others[1].docname}>` and {{ref}}`{others[2].label}`."
+        )
         self.words.append(sum(len(paragraph.split()) for paragraph in prose))
         return text + prose[-1] + "\n"
 
     def _code(self, page: GeneratedPage) -> str:
         name = re.sub(r"[^a-z0-9]+", "_", page.topic)
         if self.rng.random() < 0.5:
-            return (f"```python\ndef call_{name}(client, timeout_s=2.0, attempts=2):\n"
-                    f'    """Call the {page.topic} with a deadline and one retry."""\n'
-                    "    for attempt in range(attempts):\n        try:\n"
-                    "            return client.call(timeout=timeout_s)\n        except TimeoutError:\n"
-                    "            if attempt == attempts - 1:\n                raise\n```\n")
-        return (f"```sql\nSELECT date_trunc('hour', created_at) AS hour, count(*) AS events\n"
-                f"FROM {name}_events\nWHERE created_at > now() - interval '1 day'\n"
-                "GROUP BY 1\nORDER BY 1;\n```\n")
+            return (
+                f"```python\ndef call_{name}(client, timeout_s=2.0, attempts=2):\n"
+                f'    """Call the {page.topic} with a deadline and one retry."""\n'
+                "    for attempt in range(attempts):\n        try:\n"
+                "            return client.call(timeout=timeout_s)\n        except TimeoutError:\n"
+                "            if attempt == attempts - 1:\n                raise\n```\n"
+            )
+        return (
+            f"```sql\nSELECT date_trunc('hour', created_at) AS hour, count(*) AS events\n"
+            f"FROM {name}_events\nWHERE created_at > now() - interval '1 day'\n"
+            "GROUP BY 1\nORDER BY 1;\n```\n"
+        )
 
     def _table(self, page: GeneratedPage) -> str:
-        rows = [("timeout", "30 s", f"{self.rng.choice([200, 500, 800])} ms"),
-                ("retries", "3", "1, with jitter"),
-                ("pool size", "10", str(self.rng.choice([20, 40, 80]))),
-                ("alert", "none", "p99 over budget for 10 min")]
-        return ("| Setting | Default | Ours |\n|---|---|---|\n"
-                + "".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows))
+        rows = [
+            ("timeout", "30 s", f"{self.rng.choice([200, 500, 800])} ms"),
+            ("retries", "3", "1, with jitter"),
+            ("pool size", "10", str(self.rng.choice([20, 40, 80]))),
+            ("alert", "none", "p99 over budget for 10 min"),
+        ]
+        return "| Setting | Default | Ours |\n|---|---|---|\n" + "".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows)
 
 
-SUPPORT = ("conf.py", "_ext/", "_static/", "_templates/", "requirements.txt", "requirements-dev.txt", ".gitignore",
-           "Makefile")  # for `make livehtml`
+SUPPORT = (
+    "conf.py",
+    "_ext/",
+    "_static/",
+    "_templates/",
+    "requirements.txt",
+    "requirements-dev.txt",
+    ".gitignore",
+    "Makefile",
+)  # for `make livehtml`
 
 
 def generate(work: Path, pages: int, vocabulary: list[str], support: list[str]) -> tuple[Path, HandbookGenerator]:

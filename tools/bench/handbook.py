@@ -47,8 +47,7 @@ class Handbook:
         return self.rebuild(folder, name, env), folder
 
     def rebuild(self, folder: Path, name: str, env: dict[str, str] | None = None) -> Build:
-        return sphinx_build(self.src, folder / "html", folder / "doctrees", f"handbook-{name}", self.timeout,
-                            env=env)
+        return sphinx_build(self.src, folder / "html", folder / "doctrees", f"handbook-{name}", self.timeout, env=env)
 
     # Edits are undone by writing the original text back, so every repetition starts alike.
     def edit(self, relative: str, change) -> None:
@@ -72,11 +71,25 @@ class Handbook:
 def new_practice_page(template: Path) -> str:
     lines = template.read_text(encoding="utf-8").splitlines()
     end = lines.index("---", 1)
-    front = [("description: A page the build benchmark adds, to time an incremental build that "
-              "adds a page to a toctree.") if line.startswith("description:") else line
-             for line in lines[1:end]]
-    return "\n".join(["---", *front, "---", "", "(bench-new-page)=", f"# {NEW_PAGE_TITLE}", "",
-                      "This page exists only inside the benchmark's temporary copy of the handbook.", ""])
+    front = [
+        ("description: A page the build benchmark adds, to time an incremental build that adds a page to a toctree.")
+        if line.startswith("description:")
+        else line
+        for line in lines[1:end]
+    ]
+    return "\n".join(
+        [
+            "---",
+            *front,
+            "---",
+            "",
+            "(bench-new-page)=",
+            f"# {NEW_PAGE_TITLE}",
+            "",
+            "This page exists only inside the benchmark's temporary copy of the handbook.",
+            "",
+        ]
+    )
 
 
 def add_to_toctree(text: str, entry: str) -> str:
@@ -95,16 +108,19 @@ def stale_sidebars(site: Path, title: str, section: str) -> tuple[int, int]:
     pages = stale = 0
     shared = site / "_static" / "handbook-navigation.html"
     in_shared_tree = shared.is_file() and f">{title}</a>" in shared.read_text(encoding="utf-8")
-    closed_branch = re.compile(rf'href="[^"]*{re.escape(section)}/index\.html">[^<]*</a>'
-                               r'<input aria-label="[^"]*" class="toctree-checkbox"[^>]*>'
-                               r'<label[^>]*>.*?</label>\s*</li>', re.S)
+    closed_branch = re.compile(
+        rf'href="[^"]*{re.escape(section)}/index\.html">[^<]*</a>'
+        r'<input aria-label="[^"]*" class="toctree-checkbox"[^>]*>'
+        r"<label[^>]*>.*?</label>\s*</li>",
+        re.S,
+    )
     for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8", errors="replace")
         start = html.find('<div class="sidebar-tree">')
         if start < 0:
             continue
         pages += 1
-        sidebar = html[start:html.find("</div>", start)]
+        sidebar = html[start : html.find("</div>", start)]
         if f">{title}</a>" not in sidebar and not (in_shared_tree and closed_branch.search(sidebar)):
             stale += 1
     return pages, stale
@@ -117,14 +133,22 @@ def bench_handbook(report: Report, work: Path, repeat: int, timeout: float) -> P
     figures = {
         "cached": Figure("cold build, examples cached", "s"),
         "empty": Figure("cold build, empty examples cache", "s"),
-        "examples_cost": Figure("time the examples add to a cold build", "s",
-                                note="empty minus cached, per repetition"),
-        "examples_run": Figure("examples run by an empty-cache build", "count",
-                               note="example-cache entries the build wrote"),
-        "inline": Figure("cold build, empty examples cache, examples in the build's process", "s",
-                         note="the unisolated baseline (HANDBOOK_BENCH_INLINE_EXAMPLES=1)"),
-        "isolation": Figure("isolation's cost: empty-cache build, isolated / in-process", "x",
-                            note="each example page and engine in a forked worker; per repetition"),
+        "examples_cost": Figure(
+            "time the examples add to a cold build", "s", note="empty minus cached, per repetition"
+        ),
+        "examples_run": Figure(
+            "examples run by an empty-cache build", "count", note="example-cache entries the build wrote"
+        ),
+        "inline": Figure(
+            "cold build, empty examples cache, examples in the build's process",
+            "s",
+            note="the unisolated baseline (HANDBOOK_BENCH_INLINE_EXAMPLES=1)",
+        ),
+        "isolation": Figure(
+            "isolation's cost: empty-cache build, isolated / in-process",
+            "x",
+            note="each example page and engine in a forked worker; per repetition",
+        ),
         "prose": Figure("incremental rebuild, one page's prose edited", "s", note=PROSE_PAGE),
         "added": Figure("incremental rebuild, one page added to a toctree", "s", note=NEW_PAGE),
         "stale": Figure("pages whose sidebar lacks the new page", "count"),
@@ -166,10 +190,12 @@ def bench_handbook(report: Report, work: Path, repeat: int, timeout: float) -> P
             fresh(folder)
 
     report.checks.append(sidebar_check(figures["stale"]))
-    report.checks.append(limit_check(figures["isolation"], ISOLATION_LIMIT,
-                                     "examples isolated in workers cost an empty-cache build"))
-    latency = bench_livehtml(report, report.handbook, "", handbook.src, PROSE_PAGE, max(repeat, LIVE_EDITS),
-                             timeout, cache)
+    report.checks.append(
+        limit_check(figures["isolation"], ISOLATION_LIMIT, "examples isolated in workers cost an empty-cache build")
+    )
+    latency = bench_livehtml(
+        report, report.handbook, "", handbook.src, PROSE_PAGE, max(repeat, LIVE_EDITS), timeout, cache
+    )
     report.checks.append(limit_check(latency, LIVEHTML_LIMITS[0], "make livehtml shows an edit of the handbook"))
     return site
 
@@ -194,9 +220,13 @@ def cold_and_incremental_builds(handbook: Handbook, figures: dict[str, Figure], 
 
 
 def sidebar_check(stale: Figure) -> Figure:
-    check = Figure("sidebars fresh after adding a page", "count", list(stale.samples),
-                   note=("yes" if stale.samples and not any(stale.samples) else "no")
-                   + f": pages lacking the new page, {stale.note}, in each repetition")
+    check = Figure(
+        "sidebars fresh after adding a page",
+        "count",
+        list(stale.samples),
+        note=("yes" if stale.samples and not any(stale.samples) else "no")
+        + f": pages lacking the new page, {stale.note}, in each repetition",
+    )
     if not stale.samples:
         check.status = "not measured: the page-added build failed"
     return check

@@ -22,13 +22,24 @@ LIVEHTML_LIMITS = (2.0, 3.0)  # s, save to served: the real handbook, and LIVEHT
 LIVE_EDITS = 3  # edits timed per livehtml server
 
 
-def bench_livehtml(report: Report, figures: list[Figure], label: str, src: Path, page: str, edits: int,
-                   timeout: float, cache: Path | None = None) -> Figure:
+def bench_livehtml(
+    report: Report,
+    figures: list[Figure],
+    label: str,
+    src: Path,
+    page: str,
+    edits: int,
+    timeout: float,
+    cache: Path | None = None,
+) -> Figure:
     """Start ``make livehtml`` in the project copy ``src``, then time save-to-served for ``edits``
     edits of ``page``; adds the figures to ``figures`` and returns the latency figure. ``cache``
     seeds the examples cache, so that the first build does not run every example."""
-    first_serve = Figure(f"{label}make livehtml: start to first page served", "s",
-                         note="examples cache present; one start" if cache else "one start")
+    first_serve = Figure(
+        f"{label}make livehtml: start to first page served",
+        "s",
+        note="examples cache present; one start" if cache else "one start",
+    )
     latency = Figure(f"{label}make livehtml: save-to-served latency", "s", note=f"appending a line to {page}")
     figures += [first_serve, latency]
     venv = Path(sys.prefix)
@@ -42,15 +53,29 @@ def bench_livehtml(report: Report, figures: list[Figure], label: str, src: Path,
         shutil.copytree(cache, src / "_build" / "doctrees" / EXAMPLES_CACHE)
     port = free_port()
     # -o: never let make refresh the venv from here (that would need the network).
-    command = ["make", "-o", f"{venv}/.installed-runtime", "-o", f"{venv}/.installed-dev",
-               "livehtml", f"VENV={venv}", f"PORT={port}"]
+    command = [
+        "make",
+        "-o",
+        f"{venv}/.installed-runtime",
+        "-o",
+        f"{venv}/.installed-dev",
+        "livehtml",
+        f"VENV={venv}",
+        f"PORT={port}",
+    ]
     log_path = OUTPUT.logs / f"livehtml-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-') or 'handbook'}.log"
     url = f"http://127.0.0.1:{port}/{Path(page).with_suffix('.html').as_posix()}"
     log(f"livehtml: {' '.join(command)} in {src}")
     with log_path.open("w", encoding="utf-8") as output:
         started = time.perf_counter()
-        server = subprocess.Popen(command, cwd=src, stdout=output, stderr=subprocess.STDOUT,
-                                  start_new_session=True, env={**build_env(), "PYTHONUNBUFFERED": "1"})
+        server = subprocess.Popen(
+            command,
+            cwd=src,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**build_env(), "PYTHONUNBUFFERED": "1"},
+        )
         try:
             if not wait_for(lambda: fetch(url), timeout, step=0.5):
                 first_serve.fail(log_path)

@@ -16,10 +16,11 @@ def to_json(report: Report) -> dict:
     return {
         "meta": report.meta,
         "handbook": [f.to_json() for f in report.handbook],
-        "first_visit": {"page": TYPICAL_PAGE, "rows": [asdict(r) for r in report.weight],
-                        "notes": report.weight_notes},
-        "generated": [{"pages": r.pages, "variant": r.variant,
-                       "figures": [f.to_json() for f in r.figures()]} for r in report.generated],
+        "first_visit": {"page": TYPICAL_PAGE, "rows": [asdict(r) for r in report.weight], "notes": report.weight_notes},
+        "generated": [
+            {"pages": r.pages, "variant": r.variant, "figures": [f.to_json() for f in r.figures()]}
+            for r in report.generated
+        ],
         "search": [f.to_json() for f in report.search],
         "livehtml_generated": [f.to_json() for f in report.live],
         "checks": [f.to_json() for f in report.checks],
@@ -66,8 +67,9 @@ def table(headers: list[str], rows: list[list[str]], align: str) -> str:
     widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
 
     def line(cells):
-        return "  ".join(str(c).rjust(w) if a == "r" else str(c).ljust(w)
-                         for c, w, a in zip(cells, widths, align, strict=True)).rstrip()
+        return "  ".join(
+            str(c).rjust(w) if a == "r" else str(c).ljust(w) for c, w, a in zip(cells, widths, align, strict=True)
+        ).rstrip()
 
     return "\n".join([line(headers), "  ".join("-" * w for w in widths), *map(line, rows)])
 
@@ -76,40 +78,100 @@ def render(report: Report) -> str:
     parts = [f"Handbook benchmark, {report.meta['started']} on {report.meta['machine']}", ""]
     if report.handbook:
         parts.append("A. The real handbook (-W --keep-going -n -j 1)")
-        parts.append(table(["figure", "median", "min - max", "n", "note"],
-                           [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.note]
-                            for f in report.handbook], "lrrrl"))
+        parts.append(
+            table(
+                ["figure", "median", "min - max", "n", "note"],
+                [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.note] for f in report.handbook],
+                "lrrrl",
+            )
+        )
     if report.weight:
         parts += ["", f"First visit to {TYPICAL_PAGE} (no cache)"]
-        parts.append(table(["type", "files", "raw", "gzip -6"],
-                           [[r.kind, str(len(r.files)), show(r.raw, "bytes"), show(r.gzip, "bytes")]
-                            for r in report.weight], "lrrr"))
+        parts.append(
+            table(
+                ["type", "files", "raw", "gzip -6"],
+                [[r.kind, str(len(r.files)), show(r.raw, "bytes"), show(r.gzip, "bytes")] for r in report.weight],
+                "lrrr",
+            )
+        )
         parts += [f"  {note}" for note in report.weight_notes]
     if report.generated:
-        parts += ["", "B. Generated handbooks (-W --keep-going -n -j 1); each cell: median [min - max]",
-                  "   x basic: the build's time over the basic theme's in the same repetition; "
-                  "Pagefind: the part of the full build it reports spending in Pagefind"]
-        rows = [[str(r.pages), r.variant, str(len(r.full.samples)), cell(r.full), cell(r.vs_basic),
-                 cell(r.pagefind), cell(r.vs_basic_without_pagefind), cell(r.incremental),
-                 cell(r.page_html), cell(r.site_size)] for r in report.generated]
-        parts.append(table(["pages", "build", "n", "full build", "x basic", "Pagefind", "x basic w/o Pagefind",
-                            "incremental", "avg page HTML", "site size"], rows, "llrrrrrrrr"))
+        parts += [
+            "",
+            "B. Generated handbooks (-W --keep-going -n -j 1); each cell: median [min - max]",
+            "   x basic: the build's time over the basic theme's in the same repetition; "
+            "Pagefind: the part of the full build it reports spending in Pagefind",
+        ]
+        rows = [
+            [
+                str(r.pages),
+                r.variant,
+                str(len(r.full.samples)),
+                cell(r.full),
+                cell(r.vs_basic),
+                cell(r.pagefind),
+                cell(r.vs_basic_without_pagefind),
+                cell(r.incremental),
+                cell(r.page_html),
+                cell(r.site_size),
+            ]
+            for r in report.generated
+        ]
+        parts.append(
+            table(
+                [
+                    "pages",
+                    "build",
+                    "n",
+                    "full build",
+                    "x basic",
+                    "Pagefind",
+                    "x basic w/o Pagefind",
+                    "incremental",
+                    "avg page HTML",
+                    "site size",
+                ],
+                rows,
+                "llrrrrrrrr",
+            )
+        )
     if report.search:
-        parts += ["", f"B2. Search in the generated handbooks (fast build, Chromium; {len(SEARCH_QUERIES)} queries, "
-                  f"{SEARCH_ROUNDS} rounds, each typed into the home page's search box on a fresh profile)"]
-        parts.append(table(["figure", "median", "min - max", "n", "note"],
-                           [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
-                            for f in report.search], "lrrrl"))
+        parts += [
+            "",
+            f"B2. Search in the generated handbooks (fast build, Chromium; {len(SEARCH_QUERIES)} queries, "
+            f"{SEARCH_ROUNDS} rounds, each typed into the home page's search box on a fresh profile)",
+        ]
+        parts.append(
+            table(
+                ["figure", "median", "min - max", "n", "note"],
+                [
+                    [f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
+                    for f in report.search
+                ],
+                "lrrrl",
+            )
+        )
     if report.live:
         parts += ["", f"B3. make livehtml in the generated handbook of {LIVEHTML_PAGES} pages"]
-        parts.append(table(["figure", "median", "min - max", "n", "note"],
-                           [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
-                            for f in report.live], "lrrrl"))
+        parts.append(
+            table(
+                ["figure", "median", "min - max", "n", "note"],
+                [
+                    [f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
+                    for f in report.live
+                ],
+                "lrrrl",
+            )
+        )
     if report.checks:
         parts += ["", "Checks"]
-        parts.append(table(["check", "answer", "values"],
-                           [[c.name, c.status or c.note, ", ".join(show(v, c.unit) for v in c.samples)]
-                            for c in report.checks], "lll"))
+        parts.append(
+            table(
+                ["check", "answer", "values"],
+                [[c.name, c.status or c.note, ", ".join(show(v, c.unit) for v in c.samples)] for c in report.checks],
+                "lll",
+            )
+        )
     if report.not_measured:
         parts += ["", "Not measured"] + [f"  - {item}" for item in report.not_measured]
     return "\n".join(parts)

@@ -47,28 +47,33 @@ RATIO_NOISE = 0.05
 KNOWLEDGE_COST_LIMIT = 1.15  # the full build with the knowledge-base features, over without
 
 
-def bench_generated(report: Report, work: Path, pages: int, repeat: int, stock_max: int,
-                    timeout: float, support: list[str]) -> None:
+def bench_generated(
+    report: Report, work: Path, pages: int, repeat: int, stock_max: int, timeout: float, support: list[str]
+) -> None:
     """Figures B for one size: the variants built in turn, ``repeat`` times."""
     src, generator = generate(work, pages, handbook_vocabulary(ROOT / "conf.py"), support)
     words = statistics.mean(generator.words)
     report.meta.setdefault("generated_prose_words_per_content_page", {})[pages] = round(words)
-    log(f"generated {pages} pages ({len(generator.pages)} content pages of {words:.0f} prose words on "
-        f"average) in {src}; {repeat} repetition(s)")
+    log(
+        f"generated {pages} pages ({len(generator.pages)} content pages of {words:.0f} prose words on "
+        f"average) in {src}; {repeat} repetition(s)"
+    )
     results = site_results(pages, stock_max)
     for rep in range(1, repeat + 1):
         builds = {}
         for result in results.values():
             if not result.full.status.startswith("skipped"):
-                build = build_variant(report, result, src, generator, work / f"generated-{pages}" / result.variant,
-                                      rep, timeout)
+                build = build_variant(
+                    report, result, src, generator, work / f"generated-{pages}" / result.variant, rep, timeout
+                )
                 if build.ok:
                     builds[result.variant] = build
         record_ratios(results, builds)
     report.generated += results.values()
     if pages == LIVEHTML_PAGES:
-        latency = bench_livehtml(report, report.live, f"{pages} pages: ", src, generator.pages[0].docname + ".md",
-                                 LIVE_EDITS, timeout)
+        latency = bench_livehtml(
+            report, report.live, f"{pages} pages: ", src, generator.pages[0].docname + ".md", LIVE_EDITS, timeout
+        )
         report.checks.append(limit_check(latency, LIVEHTML_LIMITS[1], f"make livehtml shows an edit at {pages} pages"))
     fresh(src.parent)
 
@@ -86,15 +91,22 @@ def record_ratios(results: dict[str, SiteResult], builds: dict[str, Build]) -> N
         results[name].vs_basic.samples.append(build.seconds / basic.seconds)
         if build.pagefind is not None and basic.pagefind is not None:
             results[name].vs_basic_without_pagefind.samples.append(
-                (build.seconds - build.pagefind) / (basic.seconds - basic.pagefind))
+                (build.seconds - build.pagefind) / (basic.seconds - basic.pagefind)
+            )
 
 
 def site_results(pages: int, stock_max: int) -> dict[str, SiteResult]:
-    results = {name: SiteResult(pages, name, Figure(f"{pages} pages, {name}: full build", "s"),
-                                Figure(f"{pages} pages, {name}: x basic", "x"),
-                                Figure(f"{pages} pages, {name}: of which Pagefind", "s"),
-                                Figure(f"{pages} pages, {name}: x basic, both without Pagefind", "x"))
-               for name in VARIANTS}
+    results = {
+        name: SiteResult(
+            pages,
+            name,
+            Figure(f"{pages} pages, {name}: full build", "s"),
+            Figure(f"{pages} pages, {name}: x basic", "x"),
+            Figure(f"{pages} pages, {name}: of which Pagefind", "s"),
+            Figure(f"{pages} pages, {name}: x basic, both without Pagefind", "x"),
+        )
+        for name in VARIANTS
+    }
     for name in ("fast", "basic"):
         results[name].incremental = Figure(f"{pages} pages, {name}: incremental rebuild", "s")
         results[name].page_html = Figure(f"{pages} pages, {name}: average page HTML", "bytes")
@@ -105,8 +117,9 @@ def site_results(pages: int, stock_max: int) -> dict[str, SiteResult]:
     return results
 
 
-def build_variant(report: Report, result: SiteResult, src: Path, generator: HandbookGenerator, folder: Path,
-                  rep: int, timeout: float) -> Build:
+def build_variant(
+    report: Report, result: SiteResult, src: Path, generator: HandbookGenerator, folder: Path, rep: int, timeout: float
+) -> Build:
     """A full build of one variant (then, for the variants that report them, its sizes and an
     incremental rebuild after a prose edit); returns the full build."""
     extra = VARIANTS[result.variant]
@@ -122,14 +135,17 @@ def build_variant(report: Report, result: SiteResult, src: Path, generator: Hand
         edited = src / (generator.pages[0].docname + ".md")
         original = edited.read_text(encoding="utf-8")
         append(edited, "\nThe build benchmark appended this sentence.\n")
-        record(result.incremental, sphinx_build(src, folder / "html", folder / "doctrees",
-                                                f"{name}-incremental-{rep}", timeout, extra, allowed))
+        record(
+            result.incremental,
+            sphinx_build(
+                src, folder / "html", folder / "doctrees", f"{name}-incremental-{rep}", timeout, extra, allowed
+            ),
+        )
         edited.write_text(original, encoding="utf-8")
         if result.variant == "fast" and rep == 1:
             bench_search(report, result.pages, folder / "html", timeout)
     fresh(folder)
     return full
-
 
 
 def scaling_checks(report: Report) -> Figure:
@@ -154,15 +170,19 @@ def scaling_checks(report: Report) -> Figure:
     flat = Figure(f"fast/basic ratio at 2000 not larger than at 1000 (within {RATIO_NOISE:.0%})", "x")
     if ratio(1000) is not None and ratio(2000) is not None:
         flat.samples = [ratio(1000), ratio(2000)]
-        flat.note = ("yes" if ratio(2000) <= ratio(1000) * (1 + RATIO_NOISE) else "no") \
-            + " (values: at 1000, at 2000 pages)"
+        flat.note = (
+            "yes" if ratio(2000) <= ratio(1000) * (1 + RATIO_NOISE) else "no"
+        ) + " (values: at 1000, at 2000 pages)"
     else:
         flat.status = "not measured: needs 1000 and 2000 in --sizes"
     report.checks += [within, within_core, flat]
     for result in report.generated:
         if result.variant == "bare" and result.vs_fast.samples:
-            cost = Figure(f"knowledge-base features cost at {result.pages} pages (fast / bare)", "x",
-                          [statistics.median(result.vs_fast.samples)])
+            cost = Figure(
+                f"knowledge-base features cost at {result.pages} pages (fast / bare)",
+                "x",
+                [statistics.median(result.vs_fast.samples)],
+            )
             cost.note = "yes" if cost.median <= KNOWLEDGE_COST_LIMIT else "no"
             cost.note += f": within {KNOWLEDGE_COST_LIMIT}x"
             report.checks.append(cost)
@@ -178,11 +198,24 @@ def profile_fast_build(work: Path, pages: int, timeout: float, support: list[str
     folder = work / f"generated-{pages}" / "profile"
     OUTPUT.folder.mkdir(parents=True, exist_ok=True)
     profile = OUTPUT.folder / f"profile-fast-{pages}.prof"
-    command = [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "sphinx", "-b", "html", *STRICT,
-               "-d", str(folder / "doctrees"), str(src), str(folder / "html")]
+    command = [
+        sys.executable,
+        "-m",
+        "cProfile",
+        "-o",
+        str(profile),
+        "-m",
+        "sphinx",
+        "-b",
+        "html",
+        *STRICT,
+        "-d",
+        str(folder / "doctrees"),
+        str(src),
+        str(folder / "html"),
+    ]
     log(f"profiling the fast build of {pages} generated pages")
-    result = subprocess.run(command, cwd=src, capture_output=True, text=True, timeout=timeout * 3,
-                            env=build_env())
+    result = subprocess.run(command, cwd=src, capture_output=True, text=True, timeout=timeout * 3, env=build_env())
     if result.returncode != 0 or not profile.exists():
         fresh(src.parent)
         return f"profiled build failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}"

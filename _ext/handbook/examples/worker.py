@@ -30,8 +30,10 @@ DEFAULT_TIMEOUT = 60.0  # seconds one example may run; ``:timeout:`` raises it f
 
 
 def _too_much() -> str:
-    return (f"the example's output is longer than {MAX_OUTPUT:,} characters; show a summary "
-            "(a count, the first rows, a LIMIT) instead of everything")
+    return (
+        f"the example's output is longer than {MAX_OUTPUT:,} characters; show a summary "
+        "(a count, the first rows, a LIMIT) instead of everything"
+    )
 
 
 def output_size(outputs: list) -> int:
@@ -77,7 +79,7 @@ def _serve(conn, open_session, capture: Path) -> None:
             outputs = session.run(code, name)
             raw = capture.read_text(encoding="utf-8", errors="replace").rstrip("\n")
             if raw:
-                outputs = [*outputs, Text(raw[:MAX_OUTPUT + 1])]
+                outputs = [*outputs, Text(raw[: MAX_OUTPUT + 1])]
             reply = ("error", _too_much()) if output_size(outputs) > MAX_OUTPUT else ("ok", outputs)
         except OutputLimit:
             reply = ("error", _too_much())
@@ -118,14 +120,18 @@ class Worker:
             if not self.conn.poll(timeout):
                 self._kill()
                 self.failed = f"an example ran longer than {timeout:g} s"
-                raise ExampleError(f"the example did not finish within {timeout:g} s and was stopped; "
-                                   "make it faster, or give it more time with ':timeout: <seconds>'")
+                raise ExampleError(
+                    f"the example did not finish within {timeout:g} s and was stopped; "
+                    "make it faster, or give it more time with ':timeout: <seconds>'"
+                )
             kind, payload = self.conn.recv()
         except (EOFError, OSError):
             status = self._reap()
             self.failed = "an example ended its process"
-            raise ExampleError(f"the example ended the process that ran it ({status}); examples must "
-                               "not exit, kill their process or crash the engine") from None
+            raise ExampleError(
+                f"the example ended the process that ran it ({status}); examples must "
+                "not exit, kill their process or crash the engine"
+            ) from None
         if kind == "error":
             raise ExampleError(payload)
         return payload
