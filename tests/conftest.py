@@ -20,7 +20,6 @@ collect_ignore = ["roots"]
 ROOT = Path(__file__).resolve().parent.parent
 ROOTS = Path(__file__).resolve().parent / "roots"
 CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
-STRICT = ["-W", "--keep-going", "-n"]
 # Folders of a build that hold assets, not pages.
 ASSET_FOLDERS = ("_static", "_sources", "_pagefind", "_images", "_downloads")
 REPORTS = Path(os.environ.get("HANDBOOK_REPORTS", ROOT / "_build" / "reports"))
@@ -29,7 +28,7 @@ REPORTS = Path(os.environ.get("HANDBOOK_REPORTS", ROOT / "_build" / "reports"))
 sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT / "tools"))  # devkit, shared with the benchmark (tools/bench)
 
-from devkit import copy_checkout  # noqa: E402  (needs the path above)
+from devkit import STRICT, copy_checkout  # noqa: E402  (needs the path above)
 from handbook.localserver import serve  # noqa: E402  (needs the path above)
 from handbook.pdf import CHROMIUM_ARGS  # noqa: E402
 

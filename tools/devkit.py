@@ -23,6 +23,10 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# The strict build's flags, as `make html` passes them (SPHINXOPTS; tests/test_lint.py checks
+# that the Makefile agrees): warnings are errors, all reported in one run, nitpicky references.
+STRICT = ["-W", "--keep-going", "-n"]
+
 # The identity of every copy's commit, and git isolated from the user's and the system's config
 # (a global commit.gpgsign or hook must not break, or slow down, a copy).
 GIT_ENV = {

@@ -16,11 +16,12 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from devkit import wait_for  # tools/devkit.py, shared with the tests (on sys.path: __init__.py)
+import devkit  # tools/devkit.py, shared with the tests (on sys.path: __init__.py)
+from devkit import wait_for
 from handbook.localserver import serve  # the site served as a web host serves it
 
 ROOT = Path(__file__).resolve().parents[2]
-STRICT = ["-W", "--keep-going", "-n", "-j", "1"]
+STRICT = [*devkit.STRICT, "-j", "1"]  # serial: the figures compare like with like
 EXAMPLES_CACHE = "handbook-examples"  # the executable examples' cache, in the doctrees folder
 CHROMIUM = Path(os.environ.get("HANDBOOK_CHROMIUM", "/usr/bin/chromium"))
 STARTED = time.monotonic()
