@@ -28,7 +28,7 @@ REPORTS = Path(os.environ.get("HANDBOOK_REPORTS", ROOT / "_build" / "reports"))
 sys.path.insert(0, str(ROOT / "_ext"))
 sys.path.insert(0, str(ROOT / "tools"))  # devkit, shared with the benchmark (tools/bench)
 
-from devkit import STRICT, copy_checkout  # noqa: E402  (needs the path above)
+from devkit import STRICT, copy_checkout, sphinx_command  # noqa: E402  (needs the path above)
 from handbook.localserver import serve  # noqa: E402  (needs the path above)
 from handbook.pdf import CHROMIUM_ARGS  # noqa: E402
 
@@ -60,7 +60,7 @@ def record_gate(gate: str, **figures) -> None:
 
 def sphinx_build(srcdir: Path, outdir: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run sphinx-build from this venv as a separate process, as a user would."""
-    command = [sys.executable, "-m", "sphinx", "-b", "html", *args, str(srcdir), str(outdir)]
+    command = sphinx_command(srcdir, outdir, *args)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "_ext")}
     return subprocess.run(command, cwd=cwd or srcdir, env=env, capture_output=True, text=True, timeout=900)
 

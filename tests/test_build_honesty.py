@@ -23,7 +23,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import ROOT, STRICT, sphinx_build
+from conftest import ROOT, STRICT, sphinx_build, sphinx_command
 
 HEADER = (
     "---\ndescription: A page of the build-honesty tests, with examples that misbehave.\n"
@@ -295,18 +295,7 @@ def test_sigterm_stops_the_build_and_leaves_nothing_behind(tmp_path, scratch):
             "b-sleeps": run_block("python", "import time\ntime.sleep(120)", ":timeout: 300"),
         },
     )
-    command = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        "html",
-        *STRICT,
-        "-d",
-        str(tmp_path / "doctrees"),
-        str(src),
-        str(tmp_path / "html"),
-    ]
+    command = sphinx_command(src, tmp_path / "html", *STRICT, "-d", str(tmp_path / "doctrees"))
     build = subprocess.Popen(
         command,
         env={**os.environ, "PYTHONPATH": str(ROOT / "_ext")},

@@ -13,13 +13,12 @@ from __future__ import annotations
 import difflib
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, STRICT, copy_sources, record_gate
+from conftest import ROOT, STRICT, copy_sources, record_gate, sphinx_command
 
 # Output that Sphinx itself does not promise to reproduce, with the reason. The doctrees and the
 # pickled environment (environment.pickle, *.doctree) are not listed because the builds write
@@ -37,20 +36,7 @@ TEXT_SUFFIXES = {".html", ".txt", ".xml", ".js", ".mjs", ".css", ".json", ".svg"
 
 def build(source: Path, out: Path, epoch: str, log, jobs: str = "1") -> subprocess.Popen:
     env = {**os.environ, "SOURCE_DATE_EPOCH": epoch, "PYTHONPATH": str(source / "_ext")}
-    command = [
-        sys.executable,
-        "-m",
-        "sphinx",
-        "-b",
-        "html",
-        *STRICT,
-        "-j",
-        jobs,
-        "-d",
-        str(out / "doctrees"),
-        str(source),
-        str(out / "html"),
-    ]
+    command = sphinx_command(source, out / "html", *STRICT, "-j", jobs, "-d", str(out / "doctrees"))
     return subprocess.Popen(command, cwd=source, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -26,6 +27,12 @@ T = TypeVar("T")
 # The strict build's flags, as `make html` passes them (SPHINXOPTS; tests/test_lint.py checks
 # that the Makefile agrees): warnings are errors, all reported in one run, nitpicky references.
 STRICT = ["-W", "--keep-going", "-n"]
+
+
+def sphinx_command(srcdir: Path, outdir: Path, *args: str) -> list[str]:
+    """`python -m sphinx -b html ARGS SRCDIR OUTDIR` with this interpreter (strictness is in ARGS)."""
+    return [sys.executable, "-m", "sphinx", "-b", "html", *args, str(srcdir), str(outdir)]
+
 
 # The identity of every copy's commit, and git isolated from the user's and the system's config
 # (a global commit.gpgsign or hook must not break, or slow down, a copy).

@@ -20,6 +20,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+SKILL_HEADINGS = [
+    "What it is",
+    "When we reach for it, and when we don't",
+    "The mental model that matters in production",
+    "Operating it",
+    "Failure modes and gotchas",
+    "Commands and snippets",
+    "Related",
+    "References",
+]
 # Section -> (default tags, headings of its page shape; see the contributing page).
 SHAPES = {
     "essays": (
@@ -37,29 +47,11 @@ SHAPES = {
     ),
     "skills": (
         ["ops"],
-        [
-            "What it is",
-            "When we reach for it, and when we don't",
-            "The mental model that matters in production",
-            "Operating it",
-            "Failure modes and gotchas",
-            "Commands and snippets",
-            "Related",
-            "References",
-        ],
+        SKILL_HEADINGS,
     ),
     "skills/aws": (
         ["aws"],
-        [
-            "What it is",
-            "When we reach for it, and when we don't",
-            "The mental model that matters in production",
-            "Operating it",
-            "Failure modes and gotchas",
-            "Commands and snippets",
-            "Related",
-            "References",
-        ],
+        SKILL_HEADINGS,
     ),
     "engineering-practices": (
         ["delivery"],

@@ -12,6 +12,12 @@ from .search import SEARCH_QUERIES, SEARCH_ROUNDS
 from .weight import TYPICAL_PAGE
 
 
+def figures_table(figures: list) -> str:
+    """The figure, median, min - max, n, note table of one part of the report."""
+    rows = [[f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note] for f in figures]
+    return table(["figure", "median", "min - max", "n", "note"], rows, "lrrrl")
+
+
 def to_json(report: Report) -> dict:
     return {
         "meta": report.meta,
@@ -141,28 +147,10 @@ def render(report: Report) -> str:
             f"B2. Search in the generated handbooks (fast build, Chromium; {len(SEARCH_QUERIES)} queries, "
             f"{SEARCH_ROUNDS} rounds, each typed into the home page's search box on a fresh profile)",
         ]
-        parts.append(
-            table(
-                ["figure", "median", "min - max", "n", "note"],
-                [
-                    [f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
-                    for f in report.search
-                ],
-                "lrrrl",
-            )
-        )
+        parts.append(figures_table(report.search))
     if report.live:
         parts += ["", f"B3. make livehtml in the generated handbook of {LIVEHTML_PAGES} pages"]
-        parts.append(
-            table(
-                ["figure", "median", "min - max", "n", "note"],
-                [
-                    [f.name, median_cell(f), spread_cell(f), str(len(f.samples)), f.status or f.note]
-                    for f in report.live
-                ],
-                "lrrrl",
-            )
-        )
+        parts.append(figures_table(report.live))
     if report.checks:
         parts += ["", "Checks"]
         parts.append(
