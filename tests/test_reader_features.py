@@ -169,8 +169,8 @@ def test_pdf_has_internal_links_and_rendered_diagrams(site, tmp_path):
         for annotation in pdf_page.get("/Annots") or []:
             annotation = annotation.get_object()
             action = annotation.get("/A")
-            internal = "/Dest" in annotation or (action and action.get("/S") == "/GoTo")
-            if annotation.get("/Subtype") == "/Link" and internal:
+            goes_inside = "/Dest" in annotation or (action and action.get("/S") == "/GoTo")
+            if annotation.get("/Subtype") == "/Link" and goes_inside:
                 internal += 1
     assert internal > 500, "cross-references stay clickable inside the PDF"
     text = reader.pages[0].extract_text() + reader.pages[1].extract_text()

@@ -152,6 +152,9 @@ class Build:
 PAGEFIND_LINE = re.compile(r"Pagefind indexed \d+ pages in ([\d.]+) s")
 
 
+ANSI_COLOURS = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def sphinx_build(
     src: Path,
     out: Path,
@@ -176,6 +179,7 @@ def sphinx_build(
     )
     try:
         output, _ = process.communicate(timeout=timeout)
+        output = ANSI_COLOURS.sub("", output)  # Sphinx colours its output where CI asks for colours
         returncode = process.returncode
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
