@@ -13,7 +13,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import tempfile
 import textwrap
 import time
@@ -352,7 +351,7 @@ def test_building_as_root_loosens_no_folder_permissions(tmp_path):
             "PYTHONPATH": f"{site_packages}{os.pathsep}{ROOT / '_ext'}",
         }
         result = subprocess.run(
-            [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, str(src), str(tmp_path / "html")],
+            sphinx_command(src, tmp_path / "html", *STRICT),
             env=env,
             capture_output=True,
             text=True,

@@ -27,9 +27,14 @@ def questions() -> list[dict]:
     return found
 
 
+@cache
+def page_text(page: str) -> str:
+    return (ROOT / f"{page}.md").read_text(encoding="utf-8")
+
+
 def answered(entry: dict) -> bool:
     """Every fact is on the page the question names (its Markdown source)."""
-    text = (ROOT / f"{entry['page']}.md").read_text(encoding="utf-8")
+    text = page_text(entry["page"])
     return all(re.search(fact, text, re.I) for fact in entry["facts"])
 
 

@@ -166,7 +166,7 @@ def sphinx_build(
     env: dict[str, str] | None = None,
 ) -> Build:
     """Run one strict HTML build in its own process and time it from start to exit."""
-    command = [sys.executable, "-m", "sphinx", "-b", "html", *STRICT, *extra, "-d", str(doctrees), str(src), str(out)]
+    command = devkit.sphinx_command(src, out, *STRICT, *extra, "-d", str(doctrees))
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
