@@ -16,6 +16,8 @@ from conftest import ROOT, record_gate
 
 CORPUS = ROOT / "tests" / "reader-questions"
 KEYS = ["question", "source", "page", "facts", "query"]
+# Optional: other phrasings readers type for the same question (the former search_queries.csv).
+MORE_QUERIES = "more_queries"
 
 
 @cache
@@ -29,7 +31,8 @@ def questions() -> list[dict]:
 
 @cache
 def page_text(page: str) -> str:
-    return (ROOT / f"{page}.md").read_text(encoding="utf-8")
+    """The page's Markdown source, whitespace normalised (a reflowed paragraph still matches)."""
+    return " ".join((ROOT / f"{page}.md").read_text(encoding="utf-8").split())
 
 
 def answered(entry: dict) -> bool:
@@ -54,6 +57,7 @@ def test_the_corpus_exists():
 @pytest.mark.parametrize("entry", questions(), ids=lambda entry: entry["where"])
 def test_a_question_is_complete_and_well_formed(entry):
     assert list(entry)[: len(KEYS)] == KEYS
+    assert set(entry) <= {*KEYS, MORE_QUERIES, "where"}, set(entry) - {*KEYS, MORE_QUERIES, "where"}
     assert entry["question"].endswith("?") and len(entry["question"].split()) >= 5
     assert re.fullmatch(r"https?://[^\s]+", entry["source"]), entry["source"]
     assert (ROOT / f"{entry['page']}.md").is_file(), f"no page {entry['page']}"
@@ -61,6 +65,8 @@ def test_a_question_is_complete_and_well_formed(entry):
     for fact in entry["facts"]:
         re.compile(fact)
     assert 2 <= len(entry["query"].split()) <= 5 and entry["query"] == entry["query"].lower()
+    for query in entry.get(MORE_QUERIES, []):
+        assert 1 <= len(query.split()) <= 10 and query == query.lower(), query
 
 
 def test_no_question_is_asked_twice():
