@@ -6,8 +6,9 @@ where a reader would look.
 * the corpus itself: well formed, no question asked twice, enough of it for every section;
 * in Chromium against the built site (``make test``): at least 95% of the questions answered
   (every fact in the text a reader sees on the question's page: the article, whitespace
-  normalised), and at least 90% of the queries with that page in the first three results of the
-  site's own search; the share of first results whose link lands in the answering section is
+  normalised), and at least 90% of the queries with an answering page (that page, or another
+  that holds every fact of a question of two or more) in the first three results of the site's
+  own search; the share of first results whose link lands in the answering section is
   reported (with ``-s``), as are the misses.
 
 Improve a miss by answering on the page, or with better titles, descriptions or search
@@ -26,7 +27,7 @@ import yaml
 from bs4 import BeautifulSoup
 from test_search import SEARCH_DONE, TIMEOUT_MS, TOP, docname, results
 
-from conftest import ROOT, record_gate
+from conftest import ROOT, built_pages, record_gate
 
 CORPUS = ROOT / "tests" / "reader-questions"
 KEYS = ["question", "source", "page", "facts", "query"]
@@ -115,7 +116,8 @@ class BuiltPage:
     section (a section's text includes its subsections')."""
 
     def __init__(self, path: Path):
-        article = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find("article")
+        soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+        article = soup.find("article") or soup.new_tag("article")  # pages without one (404...): empty
         for hidden in article.select("a.headerlink, script, style, template"):
             hidden.decompose()
         self.text = normalised(article.get_text(" "))
@@ -151,25 +153,34 @@ def search_results(page, served_site: str, query: str) -> list[str]:
     return [result["href"] for result in results(page)]
 
 
+def answering_pages(entry: dict, built: dict[str, BuiltPage]) -> set[str]:
+    """The question's own page and, for a question of two or more facts, any other page that
+    holds them all (one fact alone is too weak a sign that another page answers)."""
+    if len(entry["facts"]) < 2:
+        return {entry["page"]}
+    return {entry["page"]} | {name for name, built_page in built.items() if built_page.answers(entry["facts"])}
+
+
 @pytest.mark.browser
 def test_the_handbook_answers_and_search_finds_the_answer(page, served_site, site):
-    built = {entry["page"]: BuiltPage(site / f"{entry['page']}.html") for entry in questions()}
+    built = {name.removesuffix(".html"): BuiltPage(site / name) for name in built_pages(site)}
     unanswered = [entry for entry in questions() if not built[entry["page"]].answers(entry["facts"])]
     queries = top3 = first = landed = 0
     misses = []
     for entry in questions():
+        answering = answering_pages(entry, built)
         for query in [entry["query"], *entry.get(MORE_QUERIES, [])]:
             found = search_results(page, served_site, query)
             pages = [docname(href) for href in found]
             queries += 1
-            if entry["page"] in pages[:TOP]:
+            if answering & set(pages[:TOP]):
                 top3 += 1
             else:
-                misses.append(f"{query!r}: expected {entry['page']}, got {pages[:TOP]}")
-            if pages[:1] == [entry["page"]]:
+                misses.append(f"{query!r}: expected {sorted(answering)}, got {pages[:TOP]}")
+            if pages[:1] and pages[0] in answering:
                 first += 1
                 fragment = found[0].partition("#")[2] or None
-                landed += built[entry["page"]].lands(fragment, entry["facts"])
+                landed += built[pages[0]].lands(fragment, entry["facts"])
     total = len(questions())
     figures = {
         "questions": total,
@@ -180,7 +191,7 @@ def test_the_handbook_answers_and_search_finds_the_answer(page, served_site, sit
         "top3_hits": top3,
         "top3_rate": round(top3 / queries, 4),
         "top3_target": TOP3_TARGET,
-        "first_result_on_page_rate": round(first / queries, 4),
+        "first_result_on_an_answering_page_rate": round(first / queries, 4),
         "first_result_in_answering_section_rate": round(landed / queries, 4),
     }
     record_gate("reader_questions", **figures)
