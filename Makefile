@@ -104,7 +104,7 @@ new: $(RUNTIME)  ## Create a page: make new SECTION=essays TITLE="My title"
 livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on every save
 	@$(BIN)/python -c 'import socket, sys; socket.create_server((sys.argv[1], int(sys.argv[2]))).close()' \
 		$(HOST) $(PORT) 2>/dev/null || { echo "make livehtml: port $(PORT) on $(HOST) is in use; try make livehtml PORT=8001" >&2; exit 2; }
-	$(BIN)/sphinx-autobuild . $(BUILDDIR)/livehtml --host $(HOST) --port $(PORT) \
+	PYTHONPATH=_ext $(BIN)/python -m handbook.autobuild . $(BUILDDIR)/livehtml --host $(HOST) --port $(PORT) \
 		--ignore $(BUILDDIR) --ignore tests --ignore _ext \
 		--re-ignore '(__pycache__|\.pytest_cache|\.swp$$|~$$|\.#|4913$$)' $(SPHINXOPTS) \
 		-d $(BUILDDIR)/doctrees -D handbook_search_index=0
