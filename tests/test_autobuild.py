@@ -42,3 +42,11 @@ def test_an_autobuild_that_starts_sphinx_another_way_is_refused(monkeypatch):
     monkeypatch.setattr(build.Builder, "__call__", lambda self, *, changed_paths: None)
     with pytest.raises(SystemExit, match="update _ext/handbook/autobuild.py"):
         autobuild.main(["src", "out"])
+
+
+def test_an_autobuild_that_runs_builds_another_way_is_refused(monkeypatch):
+    from sphinx_autobuild import server
+
+    monkeypatch.setattr(server.RebuildServer, "watch", lambda self: None)
+    with pytest.raises(SystemExit, match="server no longer runs each build in"):
+        autobuild.main(["src", "out"])

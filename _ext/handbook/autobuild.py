@@ -9,8 +9,10 @@ extensions again (``python -X importtime``). Here a helper process (the "preload
 once, when the server starts, and forks a child for every build: the child starts with everything
 imported and nothing built. The preloader itself never builds, so no state passes from one build
 to the next, as with sphinx-autobuild's own processes. Everything else is sphinx-autobuild's: its
-command line, watcher, server and live reload; only the call that starts a build is replaced, and
-that call is checked to be the one this module expects (a tripwire, not a silent fallback).
+command line, watcher, server and live reload. Two things are replaced: the call that starts
+Sphinx, and the process pool the server forks on every change to run its Builder (a thread does,
+since the Builder only waits for the preloader now); each is checked to be what this module
+expects (a tripwire, not a silent fallback).
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
-# What sphinx-autobuild's Builder must still do for the replacement to apply.
+# What sphinx-autobuild must still do for the replacements to apply: its Builder starts Sphinx
+# with this call, and its server runs the Builder in a new process pool on every change.
 EXPECTED_CALL = "subprocess.run([sys.executable] + sphinx_build_args, check=True)"
+EXPECTED_POOL = "with ProcessPoolExecutor() as pool:"
 
 
 def conf_literal(conf: Path, name: str, default=None):
@@ -124,14 +129,22 @@ def forked_subprocess(build):
 def main(argv: list[str]) -> None:
     from sphinx_autobuild import __main__ as autobuild
     from sphinx_autobuild import build as autobuild_build
+    from sphinx_autobuild import server as autobuild_server
 
-    if EXPECTED_CALL not in inspect.getsource(autobuild_build.Builder.__call__):
-        sys.exit(
-            "handbook.autobuild: sphinx-autobuild's Builder no longer starts Sphinx with "
-            f"{EXPECTED_CALL!r}; update _ext/handbook/autobuild.py (or run sphinx-autobuild itself)"
-        )
+    for expected, where, name in (
+        (EXPECTED_CALL, autobuild_build.Builder.__call__, "Builder no longer starts Sphinx with"),
+        (EXPECTED_POOL, autobuild_server.RebuildServer.watch, "server no longer runs each build in"),
+    ):
+        if expected not in inspect.getsource(where):
+            sys.exit(
+                f"handbook.autobuild: sphinx-autobuild's {name} {expected!r}; "
+                "update _ext/handbook/autobuild.py (or run sphinx-autobuild itself)"
+            )
     source = Path(next((arg for arg in argv if not arg.startswith("-")), "."))
     autobuild_build.subprocess = forked_subprocess(start_preloader(source / "conf.py"))
+    # The Builder only talks to the preloader now: a thread runs it, instead of a process pool
+    # forked from the server on every change.
+    autobuild_server.ProcessPoolExecutor = ThreadPoolExecutor
     autobuild.main(argv)
 
 
