@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 from bs4 import BeautifulSoup
@@ -179,3 +180,114 @@ def test_every_editable_example_shows_the_build_output_in_pglite(site):
         "with its reason (handbook_playground_differences in conf.py), or mark the example not editable "
         "(handbook_playground_exclude)."
     )
+
+
+# -- the editor in Chromium -----------------------------------------------------------------------
+
+PLAYGROUND_FILES = ("/_playground/", "/_static/playground/", "/_static/vendor/pglite/")
+
+
+@pytest.fixture
+def watched(page, served_site):
+    """The page's every request (workers' included), recorded on the context."""
+    seen: list[str] = []
+    page.context.on("request", lambda request: seen.append(request.url))
+    return page, seen
+
+
+def open_editor(page, served: str, index: int = 0):
+    page.goto(f"{served}/{PAGE}.html", wait_until="networkidle")
+    example = page.locator("div.handbook-example-postgresql", has=page.locator("button.handbook-playground-edit")).nth(
+        index
+    )
+    example.locator("button.handbook-playground-edit").click()
+    area = example.get_by_label("SQL to run in your browser")
+    area.wait_for()
+    return example, area
+
+
+def run(page, example, area, code: str | None = None, keyboard: bool = False) -> str:
+    if code is not None:
+        area.fill(code)
+    if keyboard:
+        area.press("Control+Enter")
+    else:
+        example.get_by_role("button", name="Run", exact=True).click()
+    state = example.locator(".handbook-playground-actions span")
+    page.wait_for_function(
+        "(element) => /^(Done|Error)/.test(element.textContent)", arg=state.element_handle(), timeout=90_000
+    )
+    return example.locator(".handbook-example-output").inner_text()
+
+
+def test_edit_run_and_reset_an_example_offline(watched, served_site):
+    page, seen = watched
+    host = urlparse(served_site).netloc
+    page.context.route(lambda url: urlparse(url).netloc != host, lambda route: route.abort())  # network cut
+    page.goto(f"{served_site}/{PAGE}.html", wait_until="networkidle")
+    assert not [url for url in seen if any(part in url for part in PLAYGROUND_FILES)], "fetched before the click"
+    buttons = page.locator("button.handbook-playground-edit")
+    index = json.loads(page.evaluate("() => fetch('/_playground/index.json').then((r) => r.text())"))
+    assert buttons.count() == index["pages"][PAGE]["editable"] > 3
+    seen.clear()
+
+    example, area = open_editor(page, served_site, 1)
+    assert run(page, example, area) == example.locator(".handbook-example-output").inner_text()
+    example.get_by_role("button", name="Reset").click()
+    original_code = area.input_value()
+    original_output = example.locator(".handbook-example-output").inner_text()
+    assert page.locator(".handbook-playground-note").count() == 1
+    assert "PGlite" in page.locator(".handbook-playground-note").inner_text()
+
+    output = run(page, example, area, "SELECT 6 * 7 AS answer, 'edited' AS what;", keyboard=True)
+    assert "answer" in output and "42" in output and "edited" in output and "(1 row)" in output
+    assert page.locator("[role=status]").inner_text() == "Done"
+
+    output = run(page, example, area, "SELECT * FROM no_such_table;")
+    assert 'ERROR:  relation "no_such_table" does not exist' in output
+    assert page.locator("[role=status]").inner_text() == "Error"
+
+    example.get_by_role("button", name="Reset").click()
+    assert area.input_value() == original_code
+    assert example.locator(".handbook-example-output").inner_text() == original_output
+
+    # The unedited example, after the page's chain: the build's output, from a database started by
+    # initdb (the first run above) or from the snapshot of one (every run since).
+    assert run(page, example, area) == original_output
+    assert any("/_static/vendor/pglite/pglite.wasm" in url for url in seen)
+    foreign = [url for url in seen if urlparse(url).netloc != host]
+    assert not foreign, foreign
+
+    area.press("Escape")
+    assert page.evaluate("document.activeElement.textContent") == "Run"
+
+
+def test_a_long_statement_stops_at_the_time_limit(page, served_site):
+    example, area = open_editor(page, served_site)
+    output = run(page, example, area, "SELECT pg_sleep(60);")
+    assert "Stopped after 10 seconds" in output
+    assert page.evaluate("1 + 1") == 2  # the page answers
+    output = run(page, example, area, "SELECT 'again' AS next;")  # and the editor runs again
+    assert "again" in output
+
+
+def test_no_axe_violations_with_the_editor_open(page, served_site):
+    from test_accessibility import AUDIT_IN_PAGE, AXE, AXE_OPTIONS, THEMES, VIEWPORTS
+
+    require(AXE.is_file(), "axe-core not installed (make node_modules/.installed)")
+    page.context.add_init_script(path=str(AXE))
+    example, area = open_editor(page, served_site)
+    run(page, example, area, "SELECT 1 AS one;")
+    for theme in THEMES:
+        for width in VIEWPORTS:
+            page.set_viewport_size(VIEWPORTS[width])
+            result = page.evaluate(AUDIT_IN_PAGE, {"theme": theme, "options": AXE_OPTIONS})
+            assert result["violations"] == [], f"{theme}, {width}: {result['violations']}"
+
+
+def test_printing_shows_no_button_or_editor(page, served_site):
+    example, _ = open_editor(page, served_site)
+    page.emulate_media(media="print")
+    assert not page.locator("button.handbook-playground-edit").first.is_visible()
+    assert not example.locator(".handbook-playground").is_visible()
+    assert page.locator("div.highlight-sql").first.is_visible()

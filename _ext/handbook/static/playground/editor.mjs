@@ -76,6 +76,7 @@ class Editor {
     this.output = this.original;
     this.worker = null;
     this.timer = null;
+    this.snapshot = null;  // a fresh database, from the first worker
 
     const id = `handbook-playground-${++counter}`;
     this.area = element("textarea", {
@@ -116,11 +117,33 @@ class Editor {
 
   // A worker with a fresh database and the page's chain replayed, started while the reader edits.
   warm() {
-    this.worker = new Worker(new URL("worker.mjs", import.meta.url), { type: "module" });
-    this.worker.postMessage({ chain: this.chain });
+    const worker = new Worker(new URL("worker.mjs", import.meta.url), { type: "module" });
+    this.worker = worker;
+    worker.onmessage = ({ data }) => this.message(worker, data);
+    worker.postMessage({ chain: this.chain, snapshot: this.snapshot });
+  }
+
+  message(worker, data) {
+    if (data.phase === "snapshot") {
+      this.snapshot = data.snapshot;
+      return;
+    }
+    if (worker !== this.worker || !this.running) return;
+    if (data.phase === "running") {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.finish(stoppedResult(
+        `Stopped after ${TIMEOUT} seconds: the statement ran past the time limit of the in-browser `
+        + "PostgreSQL (the page stays usable; shorten the work or add a LIMIT)."), "Error: stopped at the time limit"),
+        TIMEOUT * 1000);
+    } else if (data.phase === "done") {
+      this.finish(data.result, data.result.error ? "Error" : "Done");
+    } else {
+      this.finish(stoppedResult(`The in-browser PostgreSQL failed: ${data.message}`), "Error");
+    }
   }
 
   stop() {
+    this.running = false;
     clearTimeout(this.timer);
     if (this.worker) this.worker.terminate();
     this.worker = null;
@@ -142,27 +165,15 @@ class Editor {
   }
 
   start() {
+    if (this.running) this.stop();  // a run while one runs: start again on a fresh database
     if (!this.worker) this.warm();
     const worker = this.worker;
+    this.running = true;
     this.state.textContent = "Running…";
     announce("Running");
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.finish(stoppedResult(
       `Stopped: PostgreSQL in your browser did not start within ${STARTUP} seconds.`), "Error: stopped"), STARTUP * 1000);
-    worker.onmessage = ({ data }) => {
-      if (worker !== this.worker) return;
-      if (data.phase === "running") {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => this.finish(stoppedResult(
-          `Stopped after ${TIMEOUT} seconds: the statement ran past the time limit of the in-browser `
-          + "PostgreSQL (the page stays usable; shorten the work or add a LIMIT)."), "Error: stopped at the time limit"),
-          TIMEOUT * 1000);
-      } else if (data.phase === "done") {
-        this.finish(data.result, data.result.error ? "Error" : "Done");
-      } else {
-        this.finish(stoppedResult(`The in-browser PostgreSQL failed: ${data.message}`), "Error");
-      }
-    };
     worker.onerror = (event) => {
       event.preventDefault();
       this.finish(stoppedResult(`The in-browser PostgreSQL could not start: ${event.message || "worker error"}`), "Error");

@@ -286,7 +286,7 @@ function literal(doc, text, error) {
   const inner = doc.createElement("div");
   inner.className = "highlight";
   const pre = doc.createElement("pre");
-  pre.textContent = text;
+  pre.textContent = text + "\n";  // as Pygments ends a block
   inner.append(pre);
   outer.append(inner);
   return outer;
