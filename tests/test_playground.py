@@ -232,6 +232,7 @@ def test_edit_run_and_reset_an_example_offline(watched, served_site):
     seen.clear()
 
     example, area = open_editor(page, served_site, 1)
+    assert not example.locator("div.highlight-sql").is_visible(), "the code became the editor"
     assert run(page, example, area) == example.locator(".handbook-example-output").inner_text()
     example.get_by_role("button", name="Reset").click()
     original_code = area.input_value()
@@ -290,4 +291,4 @@ def test_printing_shows_no_button_or_editor(page, served_site):
     page.emulate_media(media="print")
     assert not page.locator("button.handbook-playground-edit").first.is_visible()
     assert not example.locator(".handbook-playground").is_visible()
-    assert page.locator("div.highlight-sql").first.is_visible()
+    assert example.locator("div.highlight-sql").is_visible(), "the printed page shows the code, not the editor"

@@ -21,9 +21,10 @@ const STYLE = `
   color: var(--color-foreground-primary); background: var(--color-code-background);
   border: 1px solid var(--color-foreground-border); border-radius: .2rem; }
 .handbook-playground textarea:focus-visible { outline: 2px solid var(--color-brand-primary); outline-offset: 1px; }
-.handbook-playground-actions { display: flex; gap: .5rem; align-items: center; margin: .25rem 0 .5rem; }
+.handbook-playground-actions { display: flex; gap: .5rem; align-items: center; margin: .25rem 0 1rem; }
 .handbook-playground-actions span { font-size: var(--font-size--small); color: var(--color-foreground-secondary); }
 .handbook-playground-status { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+@media screen { .handbook-playground-open > div.highlight-sql { display: none; } }
 @media print { .handbook-playground, .handbook-playground-note { display: none; } }
 `;
 
@@ -96,7 +97,7 @@ class Editor {
       noted = true;
       this.editor.prepend(element("p", { className: "handbook-playground-note", textContent: data.note }));
     }
-    this.code.hidden = true;
+    container.classList.add("handbook-playground-open");  // the code shows as the editor, on screen
     this.button.hidden = true;
     this.code.after(this.editor);
 
