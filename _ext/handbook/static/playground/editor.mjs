@@ -77,7 +77,8 @@ class Editor {
     this.output = this.original;
     this.worker = null;
     this.timer = null;
-    this.snapshot = null;  // a fresh database, from the first worker
+    this.snapshot = null;  // a fresh database, from the second worker
+    this.warmed = 0;  // workers started
 
     const id = `handbook-playground-${++counter}`;
     this.area = element("textarea", {
@@ -121,7 +122,9 @@ class Editor {
     const worker = new Worker(new URL("worker.mjs", import.meta.url), { type: "module" });
     this.worker = worker;
     worker.onmessage = ({ data }) => this.message(worker, data);
-    worker.postMessage({ chain: this.chain, snapshot: this.snapshot });
+    // The first worker of the editor answers first; the next takes the snapshot of a fresh database.
+    worker.postMessage({ chain: this.chain, snapshot: this.snapshot, take: this.warmed > 0 && !this.snapshot });
+    this.warmed += 1;
   }
 
   message(worker, data) {
