@@ -18,6 +18,7 @@ from . import __doc__ as DESCRIPTION
 from .common import OUTPUT, ROOT, STRICT, Report, fresh, shown, stop_stray_postgres, use_tmpdir
 from .generator import HandbookGenerator
 from .handbook import bench_handbook
+from .playground import bench_playground
 from .report import render, save
 from .scaling import bench_generated, profile_fast_build, scaling_checks
 from .weight import bench_page_weight
@@ -92,6 +93,7 @@ def run_benchmarks(args: argparse.Namespace, report: Report, work: Path) -> None
         site = bench_handbook(report, work, repeats(args, None), args.timeout)
         if site is not None:
             bench_page_weight(report, site, args.timeout)
+            bench_playground(report, site, args.timeout)
         else:
             report.not_measured.append("page weight and search sizes: no successful build of the handbook")
         save(report)
