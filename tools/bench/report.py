@@ -163,7 +163,7 @@ def render(report: Report) -> str:
         ]
         parts.append(figures_table(report.search))
     if report.live:
-        parts += ["", f"B3. make livehtml in the generated handbook of {LIVEHTML_PAGES} pages"]
+        parts += ["", f"B3. make livehtml in the generated handbooks ({LIVEHTML_PAGES} pages, and --huge)"]
         parts.append(figures_table(report.live))
     if report.peers:
         parts += ["", *peers_tables(report)]
