@@ -86,6 +86,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "the smallest and the largest (default: %(default)s)",
     )
     parser.add_argument(
+        "--peer-live-max-pages",
+        type=int,
+        metavar="PAGES",
+        help="time the peers' live servers only at sizes up to PAGES (default: at every size); "
+        "each server starts with a full build of its own",
+    )
+    parser.add_argument(
         "--peer-cache",
         type=Path,
         default=PEER_CACHE,
@@ -139,7 +146,10 @@ def run_benchmarks(args: argparse.Namespace, report: Report, work: Path) -> None
         save(report)
     if args.peers:
         for pages in args.peer_sizes:
-            bench_peers(report, work, pages, args.peers, repeats(args, pages), args.timeout, support, args.peer_cache)
+            live = args.peer_live_max_pages is None or pages <= args.peer_live_max_pages
+            bench_peers(
+                report, work, pages, args.peers, repeats(args, pages), args.timeout, support, args.peer_cache, live
+            )
             save(report)
         peer_checks(report)
     profile_pages = args.profile or (500 if within.note.startswith("no") else None)

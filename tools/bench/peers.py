@@ -463,9 +463,10 @@ def bench_peers(
     timeout: float,
     support: list[str],
     cache: Path,
+    live: bool = True,
 ) -> None:
     """Figures C for one size: each chosen peer installed, its project written from the same
-    generated pages, cold builds interleaved ``repeat`` times, then its live server."""
+    generated pages, cold builds interleaved ``repeat`` times, then (if ``live``) its live server."""
     src, generator = generate(work, pages, handbook_vocabulary(ROOT / "conf.py"), support)
     site = Site.read(src, generator)
     log(f"peers at {pages} pages: {', '.join(keys)}")
@@ -499,8 +500,10 @@ def bench_peers(
             run.result.note = run.left_out
             for figure in run.result.figures():
                 figure.samples, figure.status = [], "left out"
-        else:
+        elif live:
             bench_live(run, generator.pages[0].docname, timeout)
+        else:
+            run.result.live.status = "not measured: --peer-live-max-pages"
         report.peers.append(run.result)
     fresh(src.parent, work / f"peers-{pages}")
 
@@ -532,7 +535,8 @@ def growth(report: Report, key: str) -> float | None:
 def peer_checks(report: Report, pages: int = 1000) -> None:
     """Is this handbook's parallel cold build at ``pages`` no slower than MkDocs Material's with
     navigation.prune? (the medians of both, and of their ratio within a repetition)."""
-    check = Figure(f"this handbook's cold build (make html) at {pages} pages no slower than {PEERS[5].label}", "s")
+    pruned_label = next(peer.label for peer in PEERS if peer.key == PRUNED)
+    check = Figure(f"this handbook's cold build (make html) at {pages} pages no slower than {pruned_label}", "s")
     rows = {r.key: r for r in report.peers if r.pages == pages}
     ours, pruned = rows.get(HANDBOOK_PARALLEL), rows.get(PRUNED)
     if ours is None or pruned is None or ours.cold.median is None or pruned.cold.median is None:
@@ -541,6 +545,6 @@ def peer_checks(report: Report, pages: int = 1000) -> None:
         check.samples = [ours.cold.median, pruned.cold.median]
         ratio = pruned.vs_handbook.median
         faster = ratio is not None and ratio >= 1
-        check.note = f"{'yes' if faster else 'no'} (values: this handbook, {PEERS[5].label}"
+        check.note = f"{'yes' if faster else 'no'} (values: this handbook, {pruned_label}"
         check.note += f"; theirs over ours {ratio:.2f}x)" if ratio else ")"
     report.checks.append(check)
