@@ -24,6 +24,11 @@ NODE     := node_modules/.installed
 # release: make vendor-mermaid MERMAID_VERSION=11.x.y (it rewrites the file).
 MERMAID_VERSION_FILE := _static/vendor/mermaid/VERSION
 MERMAID_VERSION := $(shell cat $(MERMAID_VERSION_FILE))
+# PGlite (PostgreSQL compiled to WebAssembly), which runs the examples readers edit in the
+# browser; same arrangement: conf.py reads the VERSION file, `make vendor-pglite
+# PGLITE_VERSION=0.x.y` rewrites it.
+PGLITE_VERSION_FILE := _static/vendor/pglite/VERSION
+PGLITE_VERSION := $(shell cat $(PGLITE_VERSION_FILE))
 
 # Writes the lock files with the uv pinned in requirements-dev.txt, for Read the Docs' platform
 # (Linux x86-64, Python 3.11); every file of each pinned release is hashed, from the default
@@ -35,7 +40,7 @@ UV_COMPILE = $(BIN)/uv pip compile --no-config --quiet --generate-hashes --pytho
 # One doctree folder for every builder, so that examples run once and builds share the cache.
 BUILD = $(SPHINX) --jobs $(JOBS) $(SPHINXOPTS) -d $(BUILDDIR)/doctrees
 
-.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test test-fast lint report bench new clean vendor-mermaid lock upgrade
+.PHONY: help html dirhtml singlehtml epub pdf livehtml linkcheck test test-fast lint report bench new clean vendor-mermaid vendor-pglite lock upgrade
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -104,7 +109,7 @@ new: $(RUNTIME)  ## Create a page: make new SECTION=essays TITLE="My title"
 livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on every save
 	@$(BIN)/python -c 'import socket, sys; socket.create_server((sys.argv[1], int(sys.argv[2]))).close()' \
 		$(HOST) $(PORT) 2>/dev/null || { echo "make livehtml: port $(PORT) on $(HOST) is in use; try make livehtml PORT=8001" >&2; exit 2; }
-	$(BIN)/sphinx-autobuild . $(BUILDDIR)/livehtml --host $(HOST) --port $(PORT) \
+	PYTHONPATH=_ext $(BIN)/python -m handbook.autobuild . $(BUILDDIR)/livehtml --host $(HOST) --port $(PORT) \
 		--ignore $(BUILDDIR) --ignore tests --ignore _ext \
 		--re-ignore '(__pycache__|\.pytest_cache|\.swp$$|~$$|\.#|4913$$)' $(SPHINXOPTS) \
 		-d $(BUILDDIR)/doctrees -D handbook_search_index=0
@@ -141,6 +146,18 @@ vendor-mermaid:  ## Refresh the vendored Mermaid (needs npm): [MERMAID_VERSION=1
 		cp -r package/dist/chunks $(CURDIR)/_static/vendor/mermaid/
 	find _static/vendor/mermaid -name '*.map' -delete
 	find _static/vendor/mermaid/chunks -mindepth 1 -maxdepth 1 ! -name mermaid.esm.min -exec rm -rf {} +
+
+# What a browser needs of PGlite's npm package: the ESM entry and its chunks, the PostgreSQL and
+# initdb modules with their wasm, the data file (share/ and the catalogue), the licence. Left
+# out: source maps, CommonJS and type files, the contrib extensions and the Node.js file systems.
+vendor-pglite:  ## Refresh the vendored PGlite (needs npm): [PGLITE_VERSION=0.x.y]
+	rm -rf _static/vendor/pglite && mkdir -p _static/vendor/pglite
+	echo $(PGLITE_VERSION) > $(PGLITE_VERSION_FILE)
+	cd $$(mktemp -d) && npm pack --silent @electric-sql/pglite@$(PGLITE_VERSION) >/dev/null && tar xzf electric-sql-pglite-*.tgz && \
+		cp package/LICENSE package/dist/index.js package/dist/chunk-*.js package/dist/pglite.js package/dist/pglite.wasm \
+			package/dist/pglite.data package/dist/initdb.js package/dist/initdb.wasm $(CURDIR)/_static/vendor/pglite/
+	sed -i '/^\/\/# sourceMappingURL=/d' _static/vendor/pglite/*.js
+	@du -cb _static/vendor/pglite/* | tail -1 | awk '{printf "vendored PGlite: %.1f MB (budget 20 MB)\n", $$1 / 1e6}'
 
 clean:  ## Remove build output (keeps .venv)
 	rm -rf $(BUILDDIR)

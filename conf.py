@@ -221,9 +221,13 @@ epub_author = author
 epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
-# Mermaid cannot run in an e-reader (diagrams show as their text source there); leave its files out.
+# Mermaid cannot run in an e-reader (diagrams show as their text source there), nor can the
+# playground's PGlite (the EPUB has no "Edit and run" buttons); leave their files out.
 epub_exclude_files = [
-    str(p.relative_to(HERE)) for p in (HERE / "_static" / "vendor" / "mermaid").rglob("*") if p.is_file()
+    str(p.relative_to(HERE))
+    for vendored in ("mermaid", "pglite")
+    for p in (HERE / "_static" / "vendor" / vendored).rglob("*")
+    if p.is_file()
 ]
 
 # -- Options for linkcheck ----------------------------------------------------------------
@@ -260,3 +264,34 @@ handbook_tags = {
     "incidents": "Real public incidents, analysed from the operator's own account.",
     "handbook": "About the handbook itself: how to read it and write for it.",
 }
+
+# -- The playground: PostgreSQL examples readers edit and run in their browser (PGlite) ------
+
+# The vendored PGlite's version, written by `make vendor-pglite` (the Makefile reads the same file).
+handbook_pglite_version = (HERE / "_static" / "vendor" / "pglite" / "VERSION").read_text(encoding="utf-8").strip()
+
+# Examples the build's rules leave editable but that cannot run, or not the same way, in the
+# browser's PostgreSQL: (page, a piece of the block's code) -> why. See contributing.md,
+# "Examples readers can edit". The rules (a second connection, roles, extensions) need no entry.
+handbook_playground_exclude: dict[tuple[str, str], str] = {
+    (
+        "engineering-practices/bulk-export-and-backfills",
+        "CALL backfill_email_normalized(10000);",
+    ): "20 batches of 10,000 updates take 12 s in PGlite, past the editor's 10 s limit",
+}
+
+# Where the browser's output may differ from the build's for an unedited example: each pattern
+# (a JavaScript regular expression) is replaced in both outputs before the parity check compares
+# them (tests/test_playground.py), with the reason it is allowed.
+handbook_playground_differences: list[dict[str, str]] = [
+    {
+        "pattern": r"Memory: \d+kB",
+        "replace": "Memory: …kB",
+        "reason": "PGlite is a 32-bit build: the tuples a sort or hash holds take less memory",
+    },
+    {
+        "pattern": r"^(\s*)Planning:\n(\s*)Buffers: [^\n]*",
+        "replace": "$1Planning:\n$2Buffers: …",
+        "reason": "planning reads the catalogue, which a fresh single-user PGlite caches differently from a server",
+    },
+]

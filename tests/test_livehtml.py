@@ -48,6 +48,17 @@ def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
         latency = time.monotonic() - edited_at
         print(f"save-to-served latency: {latency:.1f} s")
 
+        # Builds are forked from the preloader (handbook.autobuild), which by the second build
+        # holds what the first one imported.
+        forks = [
+            line
+            for line in (tmp_path / "autobuild.log").read_text().splitlines()
+            if "forked from the preloader" in line
+        ]
+        assert len(forks) == 2, forks
+        modules = [int(line.split("(")[1].split()[0]) for line in forks]
+        assert modules[1] > modules[0] > 100, modules
+
         # Idle for a while: a rebuild loop would show more change detections.
         time.sleep(8)
         detections = (tmp_path / "autobuild.log").read_text().count("Detected change")

@@ -25,7 +25,7 @@ GATES = {
     "internal_links": "Internal links and fragments",
     "external_urls": "External URLs well-formed and public",
     "third_party_requests": "No third-party requests",
-    "search_quality": "Search quality (top 3)",
+    "reader_questions": "Reader questions: answered, and found by search (top 3)",
     "reproducible_build": "Reproducible builds",
     "spelling": "Spelling (codespell)",
     "markdown_lint": "Markdown lint (pymarkdownlnt)",
@@ -41,7 +41,12 @@ DETAIL_KEYS = {"metrics", "cpu"}
 def verdict(figures: dict) -> bool:
     if any(figures.get(key) for key in FAILURE_KEYS):
         return False
-    if "top3_rate" in figures and figures["top3_rate"] < figures.get("target", 0):
+    # A rate with a target (answered_rate and answered_target, ...) must meet it.
+    if any(
+        value < figures[f"{key.removesuffix('_rate')}_target"]
+        for key, value in figures.items()
+        if key.endswith("_rate") and f"{key.removesuffix('_rate')}_target" in figures
+    ):
         return False
     scores = figures.get("pages")
     if isinstance(scores, dict):
@@ -64,7 +69,7 @@ def describe(figures: dict) -> str:
         elif isinstance(value, list):
             value = ", ".join(map(str, value)) or "none"
         elif isinstance(value, float):
-            value = f"{value:.1%}" if key.endswith("rate") or key == "target" else f"{value:.1f}"
+            value = f"{value:.1%}" if key.endswith(("rate", "target")) else f"{value:.1f}"
         parts.append(f"{key.replace('_', ' ')}: {value}")
     return "; ".join(parts)
 

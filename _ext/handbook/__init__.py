@@ -55,7 +55,7 @@ def setup(app: Sphinx) -> dict:
     return {
         "version": __version__,
         # Bump when the shape of data pickled into the environment changes.
-        "env_version": 4,
+        "env_version": 5,
         "parallel_read_safe": True,
         "parallel_write_safe": True,
     }

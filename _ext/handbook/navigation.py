@@ -235,24 +235,41 @@ _TEMPLATES: dict[int, Template | None] = {}
 _furo_compute: Callable[[dict], str] | None = getattr(furo, "_compute_navigation_tree", None)
 
 
+def _page_part(env, docname: str) -> bytes:
+    """What one page adds to the sidebar: its name, its title's markup (a title's <code> shows in
+    the sidebar) and its toctrees' captions and entries."""
+    digest = hashlib.sha256(docname.encode() + b"\0")
+    if docname in env.titles:
+        digest.update(env.titles[docname].pformat().encode() + b"\0")
+    for toctree in env.tocs.get(docname, nodes.Element()).findall(addnodes.toctree):
+        digest.update(repr((toctree.get("caption"), toctree.get("entries"), toctree.get("hidden"))).encode())
+    return digest.digest()
+
+
 def _fingerprint(env, root: str) -> str:
-    """What the sidebar depends on: the toctree structure, captions and the titles in it."""
+    """What the sidebar depends on: the toctree structure, captions and the titles in it. Each
+    page's part is kept in the environment and computed again only after the page was read again
+    (_forget_page), so a rebuild of one page does not walk a thousand titles and toctrees."""
+    parts = env.__dict__.setdefault("handbook_navigation_parts", {})
     digest = hashlib.sha256()
 
     def visit(docname: str, seen: set[str]) -> None:
         if docname in seen:
             return
         seen.add(docname)
-        digest.update(docname.encode() + b"\0")
-        if docname in env.titles:  # its markup too: a title's <code> shows in the sidebar
-            digest.update(env.titles[docname].pformat().encode() + b"\0")
-        for toctree in env.tocs.get(docname, nodes.Element()).findall(addnodes.toctree):
-            digest.update(repr((toctree.get("caption"), toctree.get("entries"), toctree.get("hidden"))).encode())
+        if docname not in parts:
+            parts[docname] = _page_part(env, docname)
+        digest.update(parts[docname])
         for child in env.toctree_includes.get(docname, []):
             visit(child, seen)
 
     visit(root, set())
     return digest.hexdigest()
+
+
+def _forget_page(app: Sphinx, env, docname: str) -> None:
+    """A page about to be read again, or removed: its part of the fingerprint is stale."""
+    env.__dict__.get("handbook_navigation_parts", {}).pop(docname, None)
 
 
 def _env_updated(app: Sphinx, env) -> list[str]:
@@ -357,5 +374,6 @@ def _build_finished(app: Sphinx, exception: Exception | None) -> None:
 def setup_navigation(app: Sphinx) -> None:
     app.add_config_value("handbook_fast_navigation", True, "html", types=[bool])
     app.connect("builder-inited", _builder_inited)
+    app.connect("env-purge-doc", _forget_page)
     app.connect("env-updated", _env_updated)
     app.connect("build-finished", _build_finished)

@@ -191,10 +191,12 @@ def _without_sphinx_index(app: Sphinx) -> None:
     Path(app.outdir, builder.searchindex_filename).unlink(missing_ok=True)  # an earlier build's
 
 
-def section_titles(doctree) -> dict[str, str]:
+def section_titles(doctree, back_matter: frozenset[str] = frozenset()) -> dict[str, str]:
     """Each section of a page below its title: its element id -> its heading as text. The search
     page shows the heading of the section a result matches best: Pagefind records where each
-    <section id> starts, not its heading (Sphinx puts the id on the section, not the heading)."""
+    <section id> starts, not its heading (Sphinx puts the id on the section, not the heading).
+    Sections headed by a ``back_matter`` heading (lists of links: references, related pages) get
+    an empty heading: they still end the section before them, but a result never lands there."""
     titles = {}
     for section in doctree.findall(nodes.section):
         if (
@@ -203,7 +205,8 @@ def section_titles(doctree) -> dict[str, str]:
             and section.children
             and isinstance(section[0], nodes.title)
         ):
-            titles[section["ids"][0]] = section[0].astext()
+            heading = section[0].astext()
+            titles[section["ids"][0]] = "" if heading.lower() in back_matter else heading
     return titles
 
 
@@ -211,7 +214,9 @@ def _search_page_context(app: Sphinx, pagename: str, templatename: str, context:
     """Every page: its sections' headings as JSON, for Pagefind's metadata (_templates/page.html).
     The search page: the synonyms as JSON (lowercased, as queries are)."""
     if doctree is not None and app.builder.name in BUILDERS:
-        context["handbook_sections"] = json.dumps(section_titles(doctree), ensure_ascii=False, separators=(",", ":"))
+        back_matter = frozenset(heading.lower() for heading in app.config.handbook_search_back_matter)
+        sections = section_titles(doctree, back_matter)
+        context["handbook_sections"] = json.dumps(sections, ensure_ascii=False, separators=(",", ":"))
     if pagename == "search":
         synonyms = {word.lower(): meaning.lower() for word, meaning in app.config.handbook_search_synonyms.items()}
         context["handbook_search_synonyms"] = json.dumps(synonyms, sort_keys=True)
@@ -223,6 +228,10 @@ def setup_search(app: Sphinx) -> None:
     app.add_config_value("handbook_search_index", True, "", types=[bool])
     # Abbreviations and other names a reader types -> the words the pages use ("pg": "postgresql").
     app.add_config_value("handbook_search_synonyms", {}, "html", types=[dict])
+    # Headings of sections that list links rather than answer (a result never lands on one).
+    app.add_config_value(
+        "handbook_search_back_matter", ["References", "Further reading", "Related", "Sources"], "html", types=[list]
+    )
     app.connect("html-page-context", _search_page_context)
     # After the other build-finished handlers (llms.txt, sitemap): they write no HTML pages,
     # but indexing last means it sees the finished site.

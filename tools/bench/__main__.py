@@ -19,6 +19,7 @@ from .common import OUTPUT, ROOT, STRICT, Report, fresh, shown, stop_stray_postg
 from .generator import HandbookGenerator
 from .handbook import bench_handbook
 from .peers import PEER_CACHE, PEER_KEYS, PEER_SIZES, bench_peers, peer_checks
+from .playground import bench_playground
 from .report import render, save
 from .scaling import HUGE_PAGES, bench_generated, bench_huge, profile_fast_build, scaling_checks
 from .weight import bench_page_weight
@@ -134,6 +135,7 @@ def run_benchmarks(args: argparse.Namespace, report: Report, work: Path) -> None
         site = bench_handbook(report, work, repeats(args, None), args.timeout)
         if site is not None:
             bench_page_weight(report, site, args.timeout)
+            bench_playground(report, site, args.timeout)
         else:
             report.not_measured.append("page weight and search sizes: no successful build of the handbook")
         save(report)

@@ -67,6 +67,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from ..shared import warn
+from . import playground
 from .engines import (
     DuckDBSession,
     ExampleError,
@@ -309,6 +310,11 @@ class RunDirective(SphinxDirective):
                 "the example draws a figure: describe what it shows with ':alt: <text>' for readers who cannot see it"
             )
 
+        button = None
+        if engine == "postgresql":
+            button = playground.record(
+                self, code, session, "setup" in self.options, self._masks(engine), outputs, error
+            )
         if "setup" in self.options:
             return []
         container = nodes.container(classes=["handbook-example", f"handbook-example-{engine}"])
@@ -319,6 +325,8 @@ class RunDirective(SphinxDirective):
                 self.options["caption"], self.options["caption"], classes=["handbook-example-caption"]
             )
         container += literal
+        if button is not None:
+            container += button
         if "hide-output" not in self.options and (outputs or error):
             container += _render_output(outputs, error, self.options.get("alt", ""))
         return [container]
@@ -529,6 +537,7 @@ def setup_examples(app: Sphinx) -> None:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     app.add_directive("run", RunDirective)
+    playground.setup_playground(app)
     app.connect("env-before-read-docs", _before_read)
     app.connect("doctree-read", _page_read)
     app.connect("build-finished", _build_finished)

@@ -176,3 +176,14 @@ window.addEventListener("readthedocs-search-show", (event) => {
     fill().catch(() => { location.href = box.parentElement.querySelector(":scope > a").href; });
   });
 })();
+
+// The playground: an "Edit and run" button (rendered by the build under the PostgreSQL examples
+// a reader can run in the browser) loads the editor on its first click; nothing of it loads
+// before. See _ext/handbook/examples/playground.py and static/playground/editor.mjs.
+document.addEventListener("click", (event) => {
+  "use strict";
+  const button = event.target.closest && event.target.closest("button.handbook-playground-edit");
+  if (!button) return;
+  const root = document.documentElement.dataset.content_root || "";
+  import(new URL(root + "_static/playground/editor.mjs", location.href).href).then((editor) => editor.open(button));
+});
