@@ -122,3 +122,102 @@ def test_generated_pages_are_shaped_as_documented(tmp_path, pages):
 def test_the_generator_refuses_a_size_it_cannot_shape(tmp_path):
     with pytest.raises(SystemExit, match=f"at least {SMALLEST} pages"):
         HandbookGenerator(tmp_path, SMALLEST - 1, VOCABULARY, seed=1)
+
+
+# -- C: the peers ---------------------------------------------------------------------------------
+
+
+def test_a_generated_page_becomes_plain_markdown_for_mkdocs(tmp_path):
+    from bench.peers import Site, mkdocs_nav, nav_tree, slug, to_markdown
+
+    generator = generated(tmp_path, SMALLEST, seed=SMALLEST)
+    site = Site.read(tmp_path, generator)
+    pages = {doc: to_markdown(site, doc) for doc in site.texts}
+    glossary_anchors = {slug(term) for term in re.findall(r"^### (.+)$", pages["glossary"], re.M)}
+    assert glossary_anchors and "{glossary}" not in pages["glossary"]
+    for docname, text in pages.items():
+        assert not re.search(r"\{(doc|ref|term)\}`|^\([\w-]+\)=$|```\{", text, re.M), (docname, text)
+        for target in re.findall(r"\]\(([^)]+)\)", text):
+            path, _, anchor = target.partition("#")
+            assert (tmp_path / docname).parent.joinpath(path).resolve().is_file(), (docname, target)
+            if anchor:
+                assert path.endswith("glossary.md") and anchor in glossary_anchors, (docname, target)
+    page = generator.pages[0]
+    text = pages[page.docname]
+    assert text.startswith("---\ndescription:") and f"\n# {page.title}\n" in text
+    assert "](" in text.split("Related reading:")[1]  # {doc} and {ref} became links with titles
+    listed = json.dumps(mkdocs_nav(nav_tree(site, generator)))
+    for docname in generator.docnames():  # the nav holds every page, once
+        assert listed.count(f'"{docname}.md"') == 1, docname
+
+
+def test_the_peer_tables_show_each_tool_and_its_growth():
+    from bench.common import Figure, PeerResult, Report
+    from bench.peers import growth_exponent
+    from bench.report import render
+
+    def result(pages, key, label, seconds, note=""):
+        def figure(unit, *samples):
+            return Figure(label, unit, list(samples))
+
+        return PeerResult(
+            pages,
+            key,
+            label,
+            figure("s", *seconds),
+            figure("x"),
+            figure("s", 0.4),
+            figure("bytes", 40_000),
+            figure("bytes", 9_000_000),
+            figure("bytes", 200_000_000),
+            note,
+        )
+
+    report = Report(meta={"started": "now", "machine": "here"})
+    report.peers = [
+        result(200, "handbook", "this handbook (make html)", [6.0, 6.2]),
+        result(200, "material", "MkDocs Material 9.8.2", [3.0]),
+        result(1000, "handbook", "this handbook (make html)", [30.0]),
+        result(1000, "material", "MkDocs Material 9.8.2", [40.0]),
+        result(1000, "jupyterbook", "Jupyter Book 2.1.7", [], "left out: no network"),
+    ]
+    printed = render(report)
+    assert "C. The same generated pages built by other tools" in printed
+    assert re.search(r"^this handbook \(make html\)\s+200\s+2\s+6\.10 s \[6\.00 s - 6\.20 s\]", printed, re.M)
+    assert re.search(r"^Jupyter Book 2\.1\.7\s+1000\s+0\s.*left out: no network", printed, re.M)
+    side = printed[printed.index("C, side by side") :]
+    assert re.search(r"^MkDocs Material 9\.8\.2\s+3\.00 s\s+40\.0 s\s+N\^1\.61\s+39\.1 KiB\s+0\.40 s$", side, re.M), (
+        side
+    )
+    assert round(growth_exponent((200, 3.0), (1000, 40.0)), 2) == 1.61
+
+
+def test_peers_are_chosen_and_skipped_by_the_options():
+    from bench.peers import PEER_KEYS
+
+    assert parse_args([]).peers == PEER_KEYS and parse_args(["--quick"]).peers == []
+    assert parse_args(["--quick", "--peers", "material,zensical"]).peers == ["material", "zensical"]
+    assert parse_args(["--peers", "none"]).peers == [] and parse_args(["--sizes", "none"]).sizes == []
+    assert parse_args(["--huge"]).huge == 10_000 and parse_args(["--huge", "300"]).huge == 300
+    with pytest.raises(SystemExit):
+        parse_args(["--peers", "hugo"])
+
+
+@pytest.mark.slow
+def test_the_benchmark_installs_and_measures_one_peer(tmp_path):
+    """MkDocs Material (the quickest to install and build) at the smallest size: its row filled."""
+    out = tmp_path / "bench"
+    command = [sys.executable, "-m", "tools.bench", "--quick", "--skip-handbook", "--sizes", "none"]
+    command += ["--peers", "material", "--peer-sizes", str(SMALLEST), "--peer-cache", str(tmp_path / "venvs")]
+    result = subprocess.run(
+        [*command, "--timeout", "120", "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{result.stdout}\n{result.stderr[-6000:]}"
+    row = re.search(rf"^MkDocs Material 9\.8\.2\s+{SMALLEST}\s+1\s+(.*)$", result.stdout, re.M)
+    assert row, result.stdout
+    # cold build, no "x ours" (this handbook not built), live [min - max], page, output, memory
+    cells = r"\d+\.\d+ s\s+\d+\.\d+ s \[[^]]+\]\s+[\d.]+ KiB\s+[\d,.]+ KiB\s+[\d,.]+ KiB"
+    assert re.match(cells, row.group(1)), row.group(1)
+    report = json.loads((out / "bench.json").read_text(encoding="utf-8"))
+    (peer,) = report["peers"]
+    assert peer["tool"] == "material" and all(f["samples"] for f in peer["figures"] if f["unit"] != "x")

@@ -3,7 +3,7 @@ and how the build scales with the number of pages.
 
 Run it with the handbook's venv: ``make bench``, or ``make bench BENCH_ARGS="--quick"`` for a
 short smoke run (``python -m tools.bench [--quick] ...`` from the repository's root is the same).
-It prints three tables and writes the same figures (with every repetition's value) to
+It prints its tables and writes the same figures (with every repetition's value) to
 ``_build/bench/bench.json``; the log of every build is kept under ``_build/bench/logs`` (``--out``
 puts both elsewhere). tests/test_bench.py runs the smallest mode, ``--quick --skip-handbook
 --sizes 44``: one generated handbook of the smallest size the generator makes, built once.
@@ -46,6 +46,35 @@ B. Generated handbooks of N source pages (``--sizes``), with realistic ~600-word
    and the bytes a first query downloads. The Checks table compares them, at
    ``SEARCH_TARGET_PAGES`` pages, with ``SEARCH_LIMITS``.
    B3. ``make livehtml`` in the generated handbook of ``LIVEHTML_PAGES`` pages, as in A4.
+   B4. ``--huge [PAGES]`` (on demand; hours at the default 10,000 pages): the fast and basic
+   builds of one more generated handbook, interleaved, with each build's peak memory (the
+   largest process's resident set, from wait4's rusage), search (B2) and ``make livehtml`` (B3)
+   in it; Checks rows for scaling.HUGE_LIMITS: the fast build within 1.2x basic, its peak memory
+   within 1.5x basic's, the average page within 10% of the 1,000-page one (or of the largest
+   smaller size in --sizes), the first search result under 0.3 s, livehtml under 1 s.
+   B5. ``--profile PAGES`` (and at 500 pages when the fast build misses its limit at 1,000): each
+   phase of a cold fast build (start-up, reading and parsing, pickling, writing, finishing with
+   Pagefind) timed from Sphinx's progress messages with -j 1 and -j 2, then the serial build
+   under cProfile, its functions' own time summed by package (ours, MyST-Parser, docutils,
+   Sphinx, Jinja, pickling...; a builtin or standard-library function counts as its caller's).
+
+C. The peers (``peers.py``; ``--peers LIST`` picks some, ``--quick`` skips them unless it is
+   given, ``--peer-sizes`` defaults to 200 and 1,000 pages): the same generated pages built by
+   this handbook (``make html``'s command, -j auto, and -j 1), the Sphinx basic theme (as in B),
+   pydata-sphinx-theme (a plain Sphinx + MyST-Parser project), MkDocs Material with and without
+   ``navigation.prune``, Zensical and Jupyter Book 2. Each peer is installed by the benchmark into
+   a venv of its own at the versions pinned in peers.py (not in the handbook's requirements;
+   kept in ``--peer-cache``, _build/bench-peers), and its project is written from the same page
+   texts (peers.py's docstring says what the conversion to plain Markdown drops). A peer that
+   cannot be installed or built here is "left out" with the reason: Jupyter Book 2 downloads its
+   book theme from api.mystmd.org at build time, which the package registries alone cannot
+   give it. Per tool and size: the cold build (median of interleaved repetitions) and its ratio
+   to this handbook's in the same repetition; save-to-served in the tool's own live server
+   (``make livehtml``, sphinx-autobuild, ``mkdocs serve``, ``zensical serve``: a line appended to
+   one page, the page polled until it shows the line); the average page HTML, the output size
+   and the build's peak memory; and the growth exponent k (time ~ N^k) between the smallest and
+   largest size. The Checks table says whether this handbook's cold build at 1,000 pages is no
+   slower than MkDocs Material's with ``navigation.prune``.
 
 How to read the tables
 ----------------------
@@ -64,7 +93,8 @@ The modules
 ``__main__`` the options and the order of the runs; ``common`` the records (Figure, Report,
 Build...), running sphinx-build, the shared helpers; ``handbook`` part A1-A3; ``livehtml`` A4 and
 B3; ``weight`` A5; ``search`` A6 and B2; ``generator`` the generated handbooks; ``scaling`` part
-B's builds, the scaling checks and the profile; ``report`` the tables and the JSON. Copying the
+B's builds, the scaling checks, --huge and the profile; ``peers`` part C; ``report`` the tables
+and the JSON. Copying the
 checkout and waiting for a server are tools/devkit.py's, shared with the tests.
 """
 

@@ -12,7 +12,9 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -103,6 +105,7 @@ class SiteResult:
     page_html: Figure | None = None
     site_size: Figure | None = None
     vs_fast: Figure | None = None  # "bare" only: the fast build's time over this one's
+    peak_memory: Figure | None = None
 
     def figures(self) -> list[Figure]:
         return [
@@ -116,9 +119,29 @@ class SiteResult:
                 self.incremental,
                 self.page_html,
                 self.site_size,
+                self.peak_memory,
             )
             if f
         ]
+
+
+@dataclass
+class PeerResult:
+    """One tool (this handbook or a peer) building one generated handbook (peers.py)."""
+
+    pages: int
+    key: str
+    label: str
+    cold: Figure
+    vs_handbook: Figure  # its cold build over this handbook's (make html), in the same repetition
+    live: Figure
+    page_html: Figure
+    site_size: Figure
+    peak_memory: Figure
+    note: str = ""
+
+    def figures(self) -> list[Figure]:
+        return [self.cold, self.vs_handbook, self.live, self.page_html, self.site_size, self.peak_memory]
 
 
 @dataclass
@@ -132,6 +155,7 @@ class Report:
     generated: list[SiteResult] = field(default_factory=list)
     search: list[Figure] = field(default_factory=list)  # B2: search in the generated handbooks
     live: list[Figure] = field(default_factory=list)  # B3: make livehtml in a generated handbook
+    peers: list[PeerResult] = field(default_factory=list)  # C: the same pages built by other tools
     checks: list[Figure] = field(default_factory=list)
     not_measured: list[str] = field(default_factory=list)
 
@@ -141,12 +165,13 @@ class Report:
 
 @dataclass
 class Build:
-    """One sphinx-build process: wall-clock seconds from start to exit, and whether it succeeded."""
+    """One build process: wall-clock seconds from start to exit, and whether it succeeded."""
 
     seconds: float
     ok: bool
     log: Path
     pagefind: float | None = None  # seconds the build spent in Pagefind, as the build reports it
+    peak_memory: int | None = None  # bytes: the largest resident set of the process or a child it waited for
 
 
 PAGEFIND_LINE = re.compile(r"Pagefind indexed \d+ pages in ([\d.]+) s")
@@ -167,36 +192,72 @@ def sphinx_build(
 ) -> Build:
     """Run one strict HTML build in its own process and time it from start to exit."""
     command = devkit.sphinx_command(src, out, *STRICT, *extra, "-d", str(doctrees))
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command,
-        cwd=src,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-        env={**build_env(), **(env or {})},
-    )
-    try:
-        output, _ = process.communicate(timeout=timeout)
-        output = ANSI_COLOURS.sub("", output)  # Sphinx colours its output where CI asks for colours
-        returncode = process.returncode
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        output += f"\n[bench] killed after the {timeout:.0f} s timeout\n"
-        returncode = None
-        stop_stray_postgres()
-    seconds = time.perf_counter() - started
-    ok = returncode == 0 or (
-        returncode == 1 and allowed_warnings is not None and _only_allowed_warnings(output, allowed_warnings)
-    )
+
+    def accept(returncode: int | None, output: str) -> bool:
+        return returncode == 1 and allowed_warnings is not None and _only_allowed_warnings(output, allowed_warnings)
+
+    return run_build(command, src, name, timeout, env, accept)
+
+
+def run_build(
+    command: list[str],
+    cwd: Path,
+    name: str,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    accept: Callable[[int | None, str], bool] | None = None,
+) -> Build:
+    """Run one build command in its own session, time it from start to exit, record its peak
+    memory (wait4's rusage) and write its output to logs/NAME.log; ok when it exits 0 or
+    ``accept(exit code, output)`` says so."""
     OUTPUT.logs.mkdir(parents=True, exist_ok=True)
     log_path = OUTPUT.logs / f"{name}.log"
+    raw = log_path.with_suffix(".raw")
+    with raw.open("w", encoding="utf-8") as sink:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**build_env(), **(env or {})},
+        )
+        returncode, peak_memory = wait_with_rusage(process, timeout)
+        seconds = time.perf_counter() - started
+    output = ANSI_COLOURS.sub("", raw.read_text(encoding="utf-8", errors="replace"))  # CI asks for colours
+    raw.unlink()
+    if returncode is None:
+        output += f"\n[bench] killed after the {timeout:.0f} s timeout\n"
+        stop_stray_postgres()
+    ok = returncode == 0 or (accept is not None and accept(returncode, output))
     log_path.write_text(f"$ {' '.join(command)}\nexit: {returncode}, {seconds:.2f} s\n\n{output}", encoding="utf-8")
     log(f"  {name}: {seconds:.1f} s" + ("" if ok else f"  FAILED (exit {returncode}, {log_path})"))
     pagefind = PAGEFIND_LINE.search(output)
-    return Build(seconds, ok, log_path, float(pagefind.group(1)) if pagefind else None)
+    return Build(seconds, ok, log_path, float(pagefind.group(1)) if pagefind else None, peak_memory)
+
+
+def wait_with_rusage(process: subprocess.Popen, timeout: float) -> tuple[int | None, int | None]:
+    """Wait for ``process`` with os.wait4, which also returns its resource usage: (exit code, or
+    None when killed at the timeout; peak resident set in bytes). On Linux the child's ru_maxrss
+    covers the largest of it and the children it waited for (Sphinx's -j workers)."""
+    waited: dict[str, tuple[int, int]] = {}
+
+    def reap() -> None:
+        _, status, usage = os.wait4(process.pid, 0)
+        waited["result"] = (os.waitstatus_to_exitcode(status), usage.ru_maxrss * 1024)  # KiB on Linux
+
+    reaper = threading.Thread(target=reap, daemon=True)
+    reaper.start()
+    reaper.join(timeout)
+    if reaper.is_alive():
+        os.killpg(process.pid, signal.SIGKILL)
+        reaper.join()
+        process.returncode = -signal.SIGKILL
+        return None, None
+    code, peak = waited["result"]
+    process.returncode = code  # reaped here: Popen must not wait for it again
+    return code, peak
 
 
 def _only_allowed_warnings(output: str, allowed: re.Pattern) -> bool:

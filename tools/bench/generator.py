@@ -71,6 +71,9 @@ TOPICS = [
     "dashboard",
 ]
 GLOSSARY_TERMS = TOPICS[:24]
+# The root index's captioned toctrees: the sections in three groups, then the reference pages.
+ROOT_GROUPS = [("Foundations", SECTIONS[:4]), ("Running systems", SECTIONS[4:8]), ("People", SECTIONS[8:])]
+REFERENCE_PAGES = ["glossary", "tags/index", "handbook-health"]
 TITLES = [
     "{T} in practice",
     "Sizing the {t}",
@@ -274,6 +277,12 @@ class HandbookGenerator:
         fixed += [chapter.docname for chapters in self.chapters.values() for chapter in chapters]
         return fixed + [page.docname for page in self.pages]
 
+    def section_pages(self, slug: str) -> tuple[list[GeneratedPage], list[Chapter]]:
+        """A section's own pages (listed by its index) and its chapters, in their toctree order."""
+        chapters = self.chapters[slug]
+        in_chapters = {id(page) for chapter in chapters for page in chapter.pages}
+        return [p for p in self.pages if p.docname.startswith(f"{slug}/") and id(p) not in in_chapters], chapters
+
     def write(self) -> None:
         self._file("index.md", self._root())
         self._file("glossary.md", self._glossary())
@@ -311,7 +320,7 @@ class HandbookGenerator:
         )
 
     def _root(self) -> str:
-        groups = [("Foundations", SECTIONS[:4]), ("Running systems", SECTIONS[4:8]), ("People", SECTIONS[8:])]
+        groups = ROOT_GROUPS
         text = self._front(
             "A generated handbook of back-end engineering practice, shaped like the real "
             "one, for measuring how the build scales.",
@@ -323,14 +332,14 @@ class HandbookGenerator:
         for caption, sections in groups:
             text += f"\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n"
             text += "".join(f"{slug}/index\n" for slug, _, _ in sections) + "```\n"
-        text += "\n```{toctree}\n:hidden:\n:caption: Reference\n\nglossary\ntags/index\nhandbook-health\n```\n"
+        text += (
+            "\n```{toctree}\n:hidden:\n:caption: Reference\n\n" + "".join(f"{d}\n" for d in REFERENCE_PAGES) + "```\n"
+        )
         return text
 
     def _section(self, slug: str, title: str, preferred: list[str]) -> None:
         tags = [t for t in preferred if t in self.vocabulary][:2] or ["handbook"]
-        chapters = self.chapters[slug]
-        in_chapters = {id(page) for chapter in chapters for page in chapter.pages}
-        top = [p for p in self.pages if p.docname.startswith(f"{slug}/") and id(p) not in in_chapters]
+        top, chapters = self.section_pages(slug)
         self._file(
             f"{slug}/index.md",
             self._front(

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from devkit import fetch, free_port, wait_for
@@ -52,8 +53,29 @@ def bench_livehtml(
     if cache is not None:  # make livehtml shares make html's doctrees (and examples cache)
         shutil.copytree(cache, src / "_build" / "doctrees" / EXAMPLES_CACHE)
     port = free_port()
+    command = make_livehtml(port)
+    log_path = OUTPUT.logs / f"livehtml-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-') or 'handbook'}.log"
+    url = f"http://127.0.0.1:{port}/{Path(page).with_suffix('.html').as_posix()}"
+    time_live_server(
+        command,
+        src,
+        url,
+        src / page,
+        edits,
+        timeout,
+        log_path,
+        lambda number: finished_builds(log_path) >= number,
+        first_serve,
+        latency,
+    )
+    return latency
+
+
+def make_livehtml(port: int, *variables: str) -> list[str]:
+    """`make livehtml` on ``port`` with this venv, and make ``variables`` (e.g. SPHINXOPTS=...)."""
+    venv = Path(sys.prefix)
     # -o: never let make refresh the venv from here (that would need the network).
-    command = [
+    return [
         "make",
         "-o",
         f"{venv}/.installed-runtime",
@@ -62,15 +84,33 @@ def bench_livehtml(
         "livehtml",
         f"VENV={venv}",
         f"PORT={port}",
+        *variables,
     ]
-    log_path = OUTPUT.logs / f"livehtml-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-') or 'handbook'}.log"
-    url = f"http://127.0.0.1:{port}/{Path(page).with_suffix('.html').as_posix()}"
-    log(f"livehtml: {' '.join(command)} in {src}")
+
+
+def time_live_server(
+    command: list[str],
+    cwd: Path,
+    url: str,
+    page: Path,
+    edits: int,
+    timeout: float,
+    log_path: Path,
+    idle: Callable[[int], bool],
+    first_serve: Figure,
+    latency: Figure,
+) -> None:
+    """Start a live server (``command`` in ``cwd``, its output in ``log_path``), record the
+    seconds to the first serving of ``url``, then for each of ``edits`` edits (once ``idle(n)``
+    says the server has finished its n-th build) the seconds from appending a line to ``page``
+    until ``url`` shows it; stops the server and everything it started."""
+    log(f"live server: {' '.join(command)} in {cwd}")
+    OUTPUT.logs.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as output:
         started = time.perf_counter()
         server = subprocess.Popen(
             command,
-            cwd=src,
+            cwd=cwd,
             stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -80,23 +120,36 @@ def bench_livehtml(
             if not wait_for(lambda: fetch(url), timeout, step=0.5):
                 first_serve.fail(log_path)
                 latency.fail(log_path)
-                return latency
+                return
             first_serve.samples.append(time.perf_counter() - started)
             for number in range(1, edits + 1):
                 # Each edit starts from an idle server: the previous build has finished.
-                wait_for(lambda number=number: finished_builds(log_path) >= number, timeout, step=0.2)
+                wait_for(lambda number=number: idle(number), timeout, step=0.2)
                 time.sleep(1)
-                seconds = timed_edit(src / page, url, timeout)
+                seconds = timed_edit(page, url, timeout)
                 if seconds is None:
                     latency.fail(log_path)
                     break
                 latency.samples.append(seconds)
-                log(f"  livehtml edit {number}: {seconds:.2f} s")
-            wait_for(lambda: finished_builds(log_path) > edits, timeout, step=0.2)
+                log(f"  live edit {number}: {seconds:.2f} s")
+            wait_for(lambda: idle(edits + 1), timeout, step=0.2)
         finally:
             stop(server)
             stop_stray_postgres()
-    return latency
+
+
+def quiet_log(log_path: Path, seconds: float = 1.5) -> Callable[[int], bool]:
+    """An ``idle`` test for servers that do not say when a build ends: the log has not grown
+    for ``seconds``."""
+    seen = {"size": -1, "since": time.monotonic()}
+
+    def idle(_number: int) -> bool:
+        size = log_path.stat().st_size if log_path.exists() else 0
+        if size != seen["size"]:
+            seen.update(size=size, since=time.monotonic())
+        return time.monotonic() - seen["since"] >= seconds
+
+    return idle
 
 
 def finished_builds(log_path: Path) -> int:

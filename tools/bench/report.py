@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .common import OUTPUT, Figure, Report, show
 from .livehtml import LIVEHTML_PAGES
+from .peers import growth
 from .search import SEARCH_QUERIES, SEARCH_ROUNDS
 from .weight import TYPICAL_PAGE
 
@@ -29,6 +30,17 @@ def to_json(report: Report) -> dict:
         ],
         "search": [f.to_json() for f in report.search],
         "livehtml_generated": [f.to_json() for f in report.live],
+        "peers": [
+            {
+                "pages": r.pages,
+                "tool": r.key,
+                "label": r.label,
+                "note": r.note,
+                "growth_exponent": growth(report, r.key),
+                "figures": [f.to_json() for f in r.figures()],
+            }
+            for r in report.peers
+        ],
         "checks": [f.to_json() for f in report.checks],
         "not_measured": report.not_measured,
     }
@@ -120,6 +132,7 @@ def render(report: Report) -> str:
                 cell(r.incremental),
                 cell(r.page_html),
                 cell(r.site_size),
+                median_cell(r.peak_memory),
             ]
             for r in report.generated
         ]
@@ -136,9 +149,10 @@ def render(report: Report) -> str:
                     "incremental",
                     "avg page HTML",
                     "site size",
+                    "peak memory",
                 ],
                 rows,
-                "llrrrrrrrr",
+                "llrrrrrrrrr",
             )
         )
     if report.search:
@@ -149,8 +163,10 @@ def render(report: Report) -> str:
         ]
         parts.append(figures_table(report.search))
     if report.live:
-        parts += ["", f"B3. make livehtml in the generated handbook of {LIVEHTML_PAGES} pages"]
+        parts += ["", f"B3. make livehtml in the generated handbooks ({LIVEHTML_PAGES} pages, and --huge)"]
         parts.append(figures_table(report.live))
+    if report.peers:
+        parts += ["", *peers_tables(report)]
     if report.checks:
         parts += ["", "Checks"]
         parts.append(
@@ -163,3 +179,67 @@ def render(report: Report) -> str:
     if report.not_measured:
         parts += ["", "Not measured"] + [f"  - {item}" for item in report.not_measured]
     return "\n".join(parts)
+
+
+def peers_tables(report: Report) -> list[str]:
+    """C: a row per tool and size, then the tools' cold builds side by side with their growth."""
+    parts = [
+        "C. The same generated pages built by other tools (each in its own venv, pinned; cold builds "
+        "interleaved); each cell: median [min - max]",
+        "   x ours: the tool's cold build over this handbook's (make html) in the same repetition; live: "
+        "save-to-served in the tool's own server; memory: the largest process's peak",
+    ]
+    rows = [
+        [
+            r.label,
+            str(r.pages),
+            str(len(r.cold.samples)),
+            cell(r.cold),
+            cell(r.vs_handbook),
+            cell(r.live),
+            median_cell(r.page_html),
+            median_cell(r.site_size),
+            median_cell(r.peak_memory),
+            r.note,
+        ]
+        for r in report.peers
+    ]
+    parts.append(
+        table(
+            ["tool", "pages", "n", "cold build", "x ours", "live", "avg page HTML", "output", "memory", "note"],
+            rows,
+            "lrrrrrrrrl",
+        )
+    )
+    sizes = sorted({r.pages for r in report.peers})
+    tools = list(dict.fromkeys(r.key for r in report.peers))
+    by_key = {(r.key, r.pages): r for r in report.peers}
+    summary = []
+    for key in tools:
+        first = next(r for r in report.peers if r.key == key)
+        largest = by_key.get((key, sizes[-1]))
+        exponent = growth(report, key)
+        summary.append(
+            [first.label]
+            + [median_cell(by_key[key, size].cold) if (key, size) in by_key else "" for size in sizes]
+            + [
+                f"N^{exponent:.2f}" if exponent is not None else "-",
+                median_cell(largest.page_html) if largest else "",
+                median_cell(largest.live) if largest else "",
+            ]
+        )
+    parts += ["", "C, side by side (cold build, median)"]
+    parts.append(
+        table(
+            [
+                "tool",
+                *[f"{size} pages" for size in sizes],
+                "growth",
+                f"avg page at {sizes[-1]}",
+                f"live at {sizes[-1]}",
+            ],
+            summary,
+            "l" + "r" * (len(sizes) + 3),
+        )
+    )
+    return parts

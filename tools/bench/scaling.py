@@ -5,15 +5,21 @@ and `make livehtml` (livehtml.py) at their sizes; the scaling checks; a cProfile
 from __future__ import annotations
 
 import io
+import os
 import pstats
 import re
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import devkit
+
 from .common import (
+    ANSI_COLOURS,
     OUTPUT,
+    PAGEFIND_LINE,
     ROOT,
     STRICT,
     Build,
@@ -27,11 +33,12 @@ from .common import (
     limit_check,
     log,
     record,
+    show,
     sphinx_build,
 )
 from .generator import HandbookGenerator, generate, handbook_vocabulary
 from .livehtml import LIVE_EDITS, LIVEHTML_LIMITS, LIVEHTML_PAGES, bench_livehtml
-from .search import bench_search
+from .search import SEARCH_LIMITS, bench_search
 
 # The variants of the generated handbooks, in the order they are interleaved.
 VARIANTS = {
@@ -48,9 +55,18 @@ KNOWLEDGE_COST_LIMIT = 1.15  # the full build with the knowledge-base features, 
 
 
 def bench_generated(
-    report: Report, work: Path, pages: int, repeat: int, stock_max: int, timeout: float, support: list[str]
+    report: Report,
+    work: Path,
+    pages: int,
+    repeat: int,
+    stock_max: int,
+    timeout: float,
+    support: list[str],
+    variants: tuple[str, ...] = tuple(VARIANTS),
+    live_limit: float | None = None,
 ) -> None:
-    """Figures B for one size: the variants built in turn, ``repeat`` times."""
+    """Figures B for one size: the ``variants`` built in turn, ``repeat`` times; `make livehtml`
+    at LIVEHTML_PAGES, or at any size with ``live_limit`` (its Checks row's limit)."""
     src, generator = generate(work, pages, handbook_vocabulary(ROOT / "conf.py"), support)
     words = statistics.mean(generator.words)
     report.meta.setdefault("generated_prose_words_per_content_page", {})[pages] = round(words)
@@ -58,7 +74,7 @@ def bench_generated(
         f"generated {pages} pages ({len(generator.pages)} content pages of {words:.0f} prose words on "
         f"average) in {src}; {repeat} repetition(s)"
     )
-    results = site_results(pages, stock_max)
+    results = {name: result for name, result in site_results(pages, stock_max).items() if name in variants}
     for rep in range(1, repeat + 1):
         builds = {}
         for result in results.values():
@@ -70,18 +86,19 @@ def bench_generated(
                     builds[result.variant] = build
         record_ratios(results, builds)
     report.generated += results.values()
-    if pages == LIVEHTML_PAGES:
+    if pages == LIVEHTML_PAGES or live_limit is not None:
         latency = bench_livehtml(
             report, report.live, f"{pages} pages: ", src, generator.pages[0].docname + ".md", LIVE_EDITS, timeout
         )
-        report.checks.append(limit_check(latency, LIVEHTML_LIMITS[1], f"make livehtml shows an edit at {pages} pages"))
+        limit = live_limit if live_limit is not None else LIVEHTML_LIMITS[1]
+        report.checks.append(limit_check(latency, limit, f"make livehtml shows an edit at {pages} pages"))
     fresh(src.parent)
 
 
 def record_ratios(results: dict[str, SiteResult], builds: dict[str, Build]) -> None:
     """Each variant's time over the basic theme's, within one repetition, with and without Pagefind."""
     basic = builds.get("basic")
-    if "fast" in builds and "bare" in builds:
+    if "fast" in builds and "bare" in builds and results["bare"].vs_fast:
         results["bare"].vs_fast.samples.append(builds["fast"].seconds / builds["bare"].seconds)
     for name, build in builds.items():
         if build.pagefind is not None:
@@ -111,6 +128,7 @@ def site_results(pages: int, stock_max: int) -> dict[str, SiteResult]:
         results[name].incremental = Figure(f"{pages} pages, {name}: incremental rebuild", "s")
         results[name].page_html = Figure(f"{pages} pages, {name}: average page HTML", "bytes")
         results[name].site_size = Figure(f"{pages} pages, {name}: site size (du -sb)", "bytes")
+        results[name].peak_memory = Figure(f"{pages} pages, {name}: peak memory of the full build", "bytes")
     results["bare"].vs_fast = Figure(f"{pages} pages, bare: fast / bare (knowledge-base cost)", "x")
     if pages > stock_max:
         results["stock"].full.status = "skipped (quadratic; --stock-max-pages)"
@@ -128,6 +146,8 @@ def build_variant(
     fresh(folder)
     full = sphinx_build(src, folder / "html", folder / "doctrees", f"{name}-{rep}", timeout, extra, allowed)
     record(result.full, full)
+    if full.ok and result.peak_memory and full.peak_memory:
+        result.peak_memory.samples.append(full.peak_memory)
     if full.ok and result.incremental:
         sizes = [(folder / "html" / f"{doc}.html").stat().st_size for doc in generator.docnames()]
         result.page_html.samples.append(statistics.mean(sizes))
@@ -189,40 +209,228 @@ def scaling_checks(report: Report) -> Figure:
     return within
 
 
+# -- 10,000 pages on demand ----------------------------------------------------------------------
+
+HUGE_PAGES = 10_000
+HUGE_LIMITS = {"build": 1.2, "memory": 1.5, "page": 1.10, "search": SEARCH_LIMITS["first"], "live": 1.0}
+
+
+def bench_huge(report: Report, work: Path, pages: int, repeat: int, timeout: float, support: list[str]) -> None:
+    """``--huge``: the fast and basic builds of ``pages`` generated pages (interleaved), their peak
+    memory, search in the fast build, `make livehtml`; then the Checks rows of HUGE_LIMITS."""
+    bench_generated(report, work, pages, repeat, 0, timeout, support, ("fast", "basic"), HUGE_LIMITS["live"])
+    rows = {(r.pages, r.variant): r for r in report.generated}
+    fast, basic = rows[pages, "fast"], rows[pages, "basic"]
+    report.checks.append(
+        ratio_check(
+            f"fast build within {HUGE_LIMITS['build']}x basic at {pages} pages",
+            fast.vs_basic.median,
+            HUGE_LIMITS["build"],
+        )
+    )
+    memory = None
+    if fast.peak_memory and basic.peak_memory and fast.peak_memory.median and basic.peak_memory.median:
+        memory = fast.peak_memory.median / basic.peak_memory.median
+    check = ratio_check(
+        f"peak memory of the fast build within {HUGE_LIMITS['memory']}x basic's at {pages} pages",
+        memory,
+        HUGE_LIMITS["memory"],
+    )
+    if memory is not None:
+        check.note += f" ({show(fast.peak_memory.median, 'bytes')} and {show(basic.peak_memory.median, 'bytes')})"
+    report.checks.append(check)
+    smaller = sorted(p for (p, v), r in rows.items() if v == "fast" and p < pages and r.page_html.median)
+    reference = 1000 if 1000 in smaller else (smaller[-1] if smaller else None)
+    page_ratio = None
+    if reference is not None and fast.page_html.median:
+        page_ratio = fast.page_html.median / rows[reference, "fast"].page_html.median
+    report.checks.append(
+        ratio_check(
+            f"average page HTML at {pages} pages within {HUGE_LIMITS['page']}x of {reference or 1000} pages'",
+            page_ratio,
+            HUGE_LIMITS["page"],
+            "" if reference else "not measured: needs a smaller size in --sizes",
+        )
+    )
+    first = next((f for f in report.search if f.name.startswith(f"{pages} pages: first result")), None)
+    if first is not None:
+        report.checks.append(limit_check(first, HUGE_LIMITS["search"], f"first search result, {pages} pages"))
+
+
+def ratio_check(question: str, value: float | None, limit: float, why_not: str = "") -> Figure:
+    check = Figure(question, "x")
+    if value is None:
+        check.status = why_not or "not measured: a build failed"
+    else:
+        check.samples.append(value)
+        check.note = "yes" if value <= limit else "no"
+    return check
+
+
 # -- profiling ----------------------------------------------------------------------------------
+
+# Sphinx's progress messages that open each phase of an HTML build, in order (the phase runs
+# until the next one's message); "finishing" runs to the exit (indices, search, Pagefind, the
+# build-finished handlers).
+PHASES = [
+    ("start-up (config, extensions)", None),
+    ("reading: parsing (MyST) and read transforms", re.compile(r"^reading sources\.\.\.")),
+    ("env-updated handlers", re.compile(r"^looking for now-outdated files")),
+    ("pickling the environment", re.compile(r"^pickling environment")),
+    ("consistency, preparing, assets", re.compile(r"^checking consistency")),
+    ("writing: resolving, post-transforms, HTML, templates", re.compile(r"^writing output\.\.\.")),
+    ("finishing: indices, search, Pagefind", re.compile(r"^generating indices")),
+]
+PROFILE_JOBS = ("1", "2")
+
+# Whose code a function is, by its file; builtins count as their caller's, except these.
+PACKAGES = [
+    ("ours (_ext/handbook)", re.compile(r"/_ext/handbook/")),
+    ("MyST-Parser, markdown-it", re.compile(r"/(myst_parser|markdown_it|mdit_py_plugins)/")),
+    ("docutils", re.compile(r"/docutils/")),
+    ("Jinja2, MarkupSafe", re.compile(r"/(jinja2|markupsafe)/")),
+    ("Furo, sphinx-design and the other extensions", re.compile(r"/site-packages/(?!sphinx/)")),
+    ("Sphinx", re.compile(r"/sphinx/")),
+]
+BUILTINS = [
+    ("pickling", re.compile(r"pickle|marshal")),
+    ("waiting for child processes (Pagefind, git)", re.compile(r"waitpid|poll|select|posix\.read\b")),
+]
+
+
+def phase_times(src: Path, folder: Path, jobs: str, timeout: float) -> tuple[list[float], float | None, float]:
+    """A cold fast build with ``-j jobs``, timed phase by phase from its progress messages as they
+    arrive (unbuffered): (seconds per phase of PHASES, Pagefind's own seconds, total)."""
+    fresh(folder)
+    command = devkit.sphinx_command(src, folder / "html", *STRICT, "--jobs", jobs, "-d", str(folder / "doctrees"))
+    marks: list[float | None] = [0.0] + [None] * (len(PHASES) - 1)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=src, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**build_env(), "PYTHONUNBUFFERED": "1"}
+    )
+    assert process.stdout is not None
+    output, pending = [], b""
+    while chunk := os.read(process.stdout.fileno(), 65536):
+        now = time.perf_counter() - started
+        pending += chunk
+        *lines, pending = re.split(rb"[\r\n]", pending)
+        for line in (ANSI_COLOURS.sub("", raw.decode("utf-8", "replace")) for raw in lines):
+            output.append(line)
+            for number, (_, opens) in enumerate(PHASES):
+                # a phase opens once, after the one before it (Sphinx says "writing output" twice)
+                if opens and marks[number] is None and marks[number - 1] is not None and opens.search(line):
+                    marks[number] = now
+    process.wait(timeout)
+    total = time.perf_counter() - started
+    if process.returncode != 0:
+        raise RuntimeError(f"the profiled build failed (exit {process.returncode}):\n" + "\n".join(output[-30:]))
+    known = [(n, mark) for n, mark in enumerate(marks) if mark is not None] + [(len(PHASES), total)]
+    seconds = [0.0] * len(PHASES)
+    for (number, mark), (_, following) in zip(known, known[1:], strict=False):
+        seconds[number] = following - mark
+    pagefind = PAGEFIND_LINE.search("\n".join(output))
+    return seconds, float(pagefind.group(1)) if pagefind else None, total
+
+
+def package_of(function: tuple[str, int, str], stats: dict, seen: frozenset = frozenset()) -> str:
+    """Whose code ``function`` is; a builtin or standard-library function counts as its main
+    caller's (re's or yaml's time is the time of whoever asked for it), except BUILTINS."""
+    filename, _, name = function
+    for package, pattern in BUILTINS:
+        if filename == "~" and pattern.search(name):
+            return package
+    if "importlib._bootstrap" in filename:
+        return "imports (start-up)"
+    standard = filename == "~" or ("/lib/python3" in filename and "site-packages" not in filename)
+    if not standard:
+        for package, pattern in PACKAGES:
+            if pattern.search(filename):
+                return package
+        return "other"
+    callers = stats[function][4]
+    caller = max(callers, key=lambda c: callers[c][2], default=None)
+    if caller is None or caller in seen or len(seen) > 50:
+        return "Python's standard library"
+    return package_of(caller, stats, seen | {function})
+
+
+def self_time_by_package(profile: Path) -> list[tuple[str, float]]:
+    """Every function's own time (not its callees'), summed by whose code it is."""
+    stats = pstats.Stats(str(profile)).stats  # type: ignore[attr-defined]
+    totals: dict[str, float] = {}
+    for function, (_, _, own, _, _) in stats.items():
+        package = package_of(function, stats)
+        totals[package] = totals.get(package, 0.0) + own
+    return sorted(totals.items(), key=lambda item: -item[1])
 
 
 def profile_fast_build(work: Path, pages: int, timeout: float, support: list[str]) -> str:
-    """cProfile a full fast-navigation build of a generated handbook; the top 15 by cumulative time."""
+    """Where a cold fast build of ``pages`` generated pages spends its time: each phase's wall
+    clock with -j 1 and -j 2 (no profiler), then a cProfile of the serial build, its functions'
+    own time by package (ours, MyST-Parser, docutils, Sphinx...) and our ten costliest functions."""
     src, _ = generate(work, pages, handbook_vocabulary(ROOT / "conf.py"), support)
     folder = work / f"generated-{pages}" / "profile"
     OUTPUT.folder.mkdir(parents=True, exist_ok=True)
     profile = OUTPUT.folder / f"profile-fast-{pages}.prof"
-    command = [
-        sys.executable,
-        "-m",
-        "cProfile",
-        "-o",
-        str(profile),
-        "-m",
-        "sphinx",
-        "-b",
-        "html",
-        *STRICT,
-        "-d",
-        str(folder / "doctrees"),
-        str(src),
-        str(folder / "html"),
-    ]
-    log(f"profiling the fast build of {pages} generated pages")
-    result = subprocess.run(command, cwd=src, capture_output=True, text=True, timeout=timeout * 3, env=build_env())
-    if result.returncode != 0 or not profile.exists():
+    try:
+        log(f"profiling the fast build of {pages} generated pages: phases with -j {' and -j '.join(PROFILE_JOBS)}")
+        timed = {jobs: phase_times(src, folder, jobs, timeout) for jobs in PROFILE_JOBS}
+        command = [sys.executable, "-m", "cProfile", "-o", str(profile)]
+        command += devkit.sphinx_command(src, folder / "html", *STRICT, "-d", str(folder / "doctrees"))[1:]
+        fresh(folder)
+        log("profiling the serial build under cProfile")
+        result = subprocess.run(command, cwd=src, capture_output=True, text=True, timeout=timeout * 3, env=build_env())
+        if result.returncode != 0 or not profile.exists():
+            raise RuntimeError(f"cProfile build failed (exit {result.returncode}):\n{result.stdout[-3000:]}")
+    except (RuntimeError, subprocess.TimeoutExpired) as problem:
+        return f"profiled build failed: {problem}"
+    finally:
         fresh(src.parent)
-        return f"profiled build failed (exit {result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}"
+    return profile_tables(pages, timed, self_time_by_package(profile), profile)
+
+
+def profile_tables(
+    pages: int,
+    timed: dict[str, tuple[list[float], float | None, float]],
+    packages: list[tuple[str, float]],
+    profile: Path,
+) -> str:
+    from .report import table  # the report's column layout (report imports this module)
+
+    per_page = 1000 / pages  # ms per page from seconds
+    rows = []
+    for number, (name, _) in enumerate(PHASES):
+        cells = [name]
+        for jobs in PROFILE_JOBS:
+            seconds = timed[jobs][0][number]
+            cells += [f"{seconds:.1f} s", f"{seconds * per_page:.1f} ms"]
+        rows.append(cells)
+    rows.append(
+        ["of which Pagefind (as it reports)"]
+        + [
+            c
+            for jobs in PROFILE_JOBS
+            for c in (f"{timed[jobs][1] or 0:.1f} s", f"{(timed[jobs][1] or 0) * per_page:.1f} ms")
+        ]
+    )
+    rows.append(
+        ["whole build"]
+        + [c for jobs in PROFILE_JOBS for c in (f"{timed[jobs][2]:.1f} s", f"{timed[jobs][2] * per_page:.1f} ms")]
+    )
+    headers = ["phase (wall clock, no profiler)"] + [h for jobs in PROFILE_JOBS for h in (f"-j {jobs}", "per page")]
+    parts = [f"Phases of a cold fast build of {pages} generated pages", table(headers, rows, "l" + "r" * 4)]
+    total = sum(seconds for _, seconds in packages)
+    parts += [
+        "",
+        f"Own time by package, serial build under cProfile ({total:.1f} s profiled; builtins count as their caller's)",
+        table(
+            ["package", "own time", "share", "per page"],
+            [[name, f"{s:.1f} s", f"{s / total:.0%}", f"{s * per_page:.1f} ms"] for name, s in packages],
+            "lrrr",
+        ),
+    ]
     stream = io.StringIO()
-    stats = pstats.Stats(str(profile), stream=stream).sort_stats("cumulative")
-    stats.print_stats(15)
-    stream.write("The same, only the handbook extension's and Furo's functions:\n")
-    stats.print_stats(r"_ext/handbook/|/furo/", 15)
-    fresh(src.parent)
-    return stream.getvalue()
+    pstats.Stats(str(profile), stream=stream).sort_stats("tottime").print_stats(r"_ext/handbook/", 10)
+    ours = [line for line in stream.getvalue().splitlines() if "_ext/handbook/" in line]
+    parts += ["", "Our ten costliest functions (own time; ncalls tottime percall cumtime percall):", *ours]
+    return "\n".join(parts)
