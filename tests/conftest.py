@@ -134,6 +134,15 @@ def rootdir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def examples_built(tmp_path_factory) -> Path:
+    """tests/roots/test-examples built once, strict: its pages' examples, their output and the
+    playground files (tests/test_examples.py, tests/test_playground.py)."""
+    app, warnings = build_here(ROOTS / "test-examples", tmp_path_factory.mktemp("examples"))
+    assert warnings == "", warnings
+    return app.outdir
+
+
+@pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
     """The real handbook, built once as `make html` builds it (strict, parallel)."""
     out = tmp_path_factory.mktemp("site")

@@ -24,10 +24,8 @@ def soup(path):
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    app, warnings = build_here(ROOTS / "test-examples", tmp_path_factory.mktemp("examples"))
-    assert warnings == "", warnings
-    return app.outdir
+def built(examples_built):
+    return examples_built
 
 
 def test_postgres_output_appears_under_the_code(built):

@@ -71,10 +71,8 @@ def test_a_declared_block_names_its_reason_from_conf():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    app, warnings = build_here(ROOTS / "test-examples", tmp_path_factory.mktemp("playground"))
-    assert warnings == "", warnings
-    return app.outdir
+def built(examples_built):
+    return examples_built
 
 
 def test_editable_examples_get_a_button_and_the_others_none(built):

@@ -215,14 +215,7 @@ def run_build(
     raw = log_path.with_suffix(".raw")
     with raw.open("w", encoding="utf-8") as sink:
         started = time.perf_counter()
-        process = subprocess.Popen(
-            command,
-            cwd=cwd,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**build_env(), **(env or {})},
-        )
+        process = start_in_session(command, cwd, sink, env)
         returncode, peak_memory = wait_with_rusage(process, timeout)
         seconds = time.perf_counter() - started
     output = ANSI_COLOURS.sub("", raw.read_text(encoding="utf-8", errors="replace"))  # CI asks for colours
@@ -277,6 +270,19 @@ def use_tmpdir(folder: Path) -> None:
     for level in (folder.parent, folder):
         os.chmod(level, 0o755)  # the cluster runs as its own user and must reach its data folder
     TMPDIR = folder
+
+
+def start_in_session(command: list[str], cwd, output, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``command`` in a session of its own (so that it and everything it starts can be
+    stopped together), its output and errors to the open file ``output``."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**build_env(), **(env or {})},
+    )
 
 
 def build_env() -> dict[str, str]:

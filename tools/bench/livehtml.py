@@ -16,7 +16,7 @@ from pathlib import Path
 
 from devkit import fetch, free_port, wait_for
 
-from .common import EXAMPLES_CACHE, OUTPUT, Figure, Report, append, build_env, log, stop_stray_postgres
+from .common import EXAMPLES_CACHE, OUTPUT, Figure, Report, append, log, start_in_session, stop_stray_postgres
 
 LIVEHTML_PAGES = 1000  # the generated handbook that `make livehtml` is also timed in
 LIVEHTML_LIMITS = (2.0, 3.0)  # s, save to served: the real handbook, and LIVEHTML_PAGES pages
@@ -108,14 +108,7 @@ def time_live_server(
     OUTPUT.logs.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as output:
         started = time.perf_counter()
-        server = subprocess.Popen(
-            command,
-            cwd=cwd,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env={**build_env(), "PYTHONUNBUFFERED": "1"},
-        )
+        server = start_in_session(command, cwd, output, {"PYTHONUNBUFFERED": "1"})
         try:
             if not wait_for(lambda: fetch(url), timeout, step=0.5):
                 first_serve.fail(log_path)
