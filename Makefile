@@ -105,14 +105,15 @@ new: $(RUNTIME)  ## Create a page: make new SECTION=essays TITLE="My title"
 # The preview builds into its own folder with the shared doctrees (so the examples' cache is
 # reused and nothing of the environment is published), without a search index: indexing adds
 # 1-2 s to every save, and an index from an earlier build would be stale (the search page says
-# to run `make html`). A busy port is reported before the first build, not after it.
+# to run `make html`); nor llms.txt and llms-full.txt, which read every page again. A busy port
+# is reported before the first build, not after it.
 livehtml: $(DEV)  ## Serve on http://127.0.0.1:8000 and rebuild and reload on every save
 	@$(BIN)/python -c 'import socket, sys; socket.create_server((sys.argv[1], int(sys.argv[2]))).close()' \
 		$(HOST) $(PORT) 2>/dev/null || { echo "make livehtml: port $(PORT) on $(HOST) is in use; try make livehtml PORT=8001" >&2; exit 2; }
 	PYTHONPATH=_ext $(BIN)/python -m handbook.autobuild . $(BUILDDIR)/livehtml --host $(HOST) --port $(PORT) \
 		--ignore $(BUILDDIR) --ignore tests --ignore _ext \
 		--re-ignore '(__pycache__|\.pytest_cache|\.swp$$|~$$|\.#|4913$$)' $(SPHINXOPTS) \
-		-d $(BUILDDIR)/doctrees -D handbook_search_index=0
+		-d $(BUILDDIR)/doctrees -D handbook_search_index=0 -D handbook_llms=0
 
 linkcheck: $(RUNTIME)  ## Check every external link (needs a network)
 	$(BUILD) -b linkcheck . $(BUILDDIR)/linkcheck

@@ -59,6 +59,9 @@ exclude_patterns = [
     "tests",
     "_ext",
     "README.md",
+    # Also the static copy's: the vendored scripts (_static/vendor, 20 MB) are copied by the
+    # extension when they change, not compared byte by byte on every build (handbook.assets).
+    "**/vendor",
 ]
 templates_path = ["_templates"]
 
@@ -221,14 +224,6 @@ epub_author = author
 epub_publisher = author
 epub_copyright = copyright
 epub_show_urls = "no"
-# Mermaid cannot run in an e-reader (diagrams show as their text source there), nor can the
-# playground's PGlite (the EPUB has no "Edit and run" buttons); leave their files out.
-epub_exclude_files = [
-    str(p.relative_to(HERE))
-    for vendored in ("mermaid", "pglite")
-    for p in (HERE / "_static" / "vendor" / vendored).rglob("*")
-    if p.is_file()
-]
 
 # -- Options for linkcheck ----------------------------------------------------------------
 
@@ -271,14 +266,15 @@ handbook_tags = {
 handbook_pglite_version = (HERE / "_static" / "vendor" / "pglite" / "VERSION").read_text(encoding="utf-8").strip()
 
 # Examples the build's rules leave editable but that cannot run, or not the same way, in the
-# browser's PostgreSQL: (page, a piece of the block's code) -> why. See contributing.md,
+# browser's PostgreSQL: the page, a piece of the block's code, and why. See contributing.md,
 # "Examples readers can edit". The rules (a second connection, roles, extensions) need no entry.
-handbook_playground_exclude: dict[tuple[str, str], str] = {
-    (
-        "engineering-practices/bulk-export-and-backfills",
-        "CALL backfill_email_normalized(10000);",
-    ): "20 batches of 10,000 updates take 12 s in PGlite, past the editor's 10 s limit",
-}
+handbook_playground_exclude: list[dict[str, str]] = [
+    {
+        "page": "engineering-practices/bulk-export-and-backfills",
+        "code": "CALL backfill_email_normalized(10000);",
+        "reason": "20 batches of 10,000 updates take 12 s in PGlite, past the editor's 10 s limit",
+    },
+]
 
 # Where the browser's output may differ from the build's for an unedited example: each pattern
 # (a JavaScript regular expression) is replaced in both outputs before the parity check compares

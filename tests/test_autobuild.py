@@ -4,6 +4,7 @@ by name. (tests/test_livehtml.py runs the preview itself.)"""
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 
@@ -50,3 +51,32 @@ def test_an_autobuild_that_runs_builds_another_way_is_refused(monkeypatch):
     monkeypatch.setattr(server.RebuildServer, "watch", lambda self: None)
     with pytest.raises(SystemExit, match="server no longer runs each build in"):
         autobuild.main(["src", "out"])
+
+
+def test_an_autobuild_on_a_sphinx_that_loads_its_environment_another_way_is_refused(monkeypatch):
+    from sphinx.application import Sphinx
+
+    monkeypatch.setattr(Sphinx, "_load_existing_env", lambda self, filename: None)
+    with pytest.raises(SystemExit, match="Sphinx no longer loads the last build's environment with"):
+        autobuild.main(["src", "out"])
+
+
+def test_the_preloaded_environment_is_used_only_while_its_file_is_unchanged(tmp_path):
+    doctrees = tmp_path / "doctrees"
+    doctrees.mkdir()
+    pickled = doctrees / "environment.pickle"
+    pickled.write_bytes(pickle.dumps({"pages": ["a", "b"]}))
+    argv = ["-b", "html", "src", str(tmp_path / "out"), "-d", str(doctrees)]
+    assert autobuild.environment_file(argv) == pickled
+    assert autobuild.environment_file(["src", "out"]) == autobuild.Path("out", ".doctrees", "environment.pickle")
+
+    environment = autobuild.PreloadedEnvironment()
+    environment.refresh(argv)
+    with pickled.open("rb") as file:
+        assert environment.load(file) is environment.env == {"pages": ["a", "b"]}
+    pickled.write_bytes(pickle.dumps({"pages": ["a", "b", "c"]}))  # the next build pickled another
+    with pickled.open("rb") as file:
+        assert environment.load(file) == {"pages": ["a", "b", "c"]}
+
+    environment.refresh(["--no-such-option"])  # a command line Sphinx refuses: nothing preloaded
+    assert environment.env is None

@@ -1,6 +1,7 @@
 """A build that cannot lie: whatever an example does, the build reports it at its page and line
 and exits non-zero; no page sees another's state; a rebuild stays as strict as the first
-build; an interrupted build leaves nothing behind; deleted pages leave no output.
+build, and an unchanged one reads nothing again (a configuration Sphinx cannot compare stops the
+build); an interrupted build leaves nothing behind; deleted pages leave no output.
 
 Each test builds a tiny project of its own (``project()``), in a separate process as a user's
 ``make html`` would, so that an example that ends its process could end only the build.
@@ -21,8 +22,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+from sphinx.errors import ConfigError
+from sphinx.util.console import strip_colors
 
-from conftest import ROOT, STRICT, sphinx_build, sphinx_command
+from conftest import ROOT, STRICT, build_here, sphinx_build, sphinx_command
 
 HEADER = (
     "---\ndescription: A page of the build-honesty tests, with examples that misbehave.\n"
@@ -264,6 +267,32 @@ def test_a_rebuild_still_fails_on_the_pages_that_failed(tmp_path):
     (src / "broken.md").write_text((src / "broken.md").read_text().replace("{doc}`no-such-page`", "{doc}`fine`"))
     assert build().returncode == 0
     assert build().returncode == 0, "fixed pages are not read again and again"
+
+
+def test_a_config_value_sphinx_cannot_compare_stops_the_build(tmp_path):
+    """A dict with tuple keys made Sphinx drop the pickled environment on every build ("loading
+    pickled environment... failed: unhashable type: 'list'"): each build, and each save in
+    `make livehtml`, read every page again without a warning."""
+    src = project(tmp_path, {"fine": "Nothing wrong.\n"})
+    (src / "conf.py").write_text((src / "conf.py").read_text() + '\nhtml_context = {("page", "code"): "why"}\n')
+    with pytest.raises(ConfigError) as failure:
+        build_here(src, tmp_path / "build")
+    assert "conf.py: html_context cannot be compared with the last build's" in str(failure.value)
+    assert "every build would read every page again" in str(failure.value)
+
+
+@pytest.mark.slow
+def test_the_handbook_built_again_unchanged_reads_and_writes_nothing(site, tmp_path):
+    """`make html` twice: the second build loads the first one's environment and has nothing to
+    read or write (copies with their times, so that the session's site is left as it is)."""
+    copy = tmp_path / "copy"
+    for folder in ("html", "doctrees"):
+        shutil.copytree(site.parent / folder, copy / folder, symlinks=True)
+    result = sphinx_build(ROOT, copy / "html", "--jobs", "auto", *STRICT, "-d", str(copy / "doctrees"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = strip_colors(result.stdout)
+    assert "updating environment: 0 added, 0 changed, 0 removed" in log, log[:3000]
+    assert "no targets are out of date." in log, log[:3000]
 
 
 # -- 8. a page that is not UTF-8 -----------------------------------------------------------------

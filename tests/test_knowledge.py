@@ -83,6 +83,15 @@ def test_the_health_report_has_a_switch_of_its_own(build, project):
     assert "caching (3 pages)" in page(out, "tags/index").get_text()
 
 
+def test_a_preview_without_llms_files_leaves_no_stale_ones(build, project):
+    """`make livehtml` passes ``-D handbook_llms=0``: llms.txt and llms-full.txt are not written,
+    and those of an earlier build into the same folder are removed."""
+    out = build(project)
+    assert "# Alpha" in (out / "llms-full.txt").read_text(encoding="utf-8")
+    build(project, handbook_llms=0)
+    assert not (out / "llms.txt").exists() and not (out / "llms-full.txt").exists()
+
+
 def test_health_report_flags_stale_and_unlinked_pages(build, project, tmp_path):
     out = build(project)
     rows = {

@@ -58,6 +58,8 @@ def test_livehtml_serves_and_reloads_an_edit(site, tmp_path):
         assert len(forks) == 2, forks
         modules = [int(line.split("(")[1].split()[0]) for line in forks]
         assert modules[1] > modules[0] > 100, modules
+        # ... and the environment the first build pickled, unpickled while it waited for the save.
+        assert "environment unpickled" not in forks[0] and "environment unpickled" in forks[1], forks
 
         # Idle for a while: a rebuild loop would show more change detections.
         time.sleep(8)

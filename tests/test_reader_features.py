@@ -245,3 +245,28 @@ def test_arrow_keys_go_to_the_next_and_previous_page_and_slash_to_search(page, s
     page.keyboard.press("ArrowLeft")  # in the search box, an arrow key moves the caret only
     page.wait_for_timeout(500)
     assert page.url.endswith("/essays/velocity-and-trust.html")
+
+
+def test_vendored_files_are_copied_when_they_change_and_left_out_of_sphinxs_copy(build, tmp_path):
+    """``_static/vendor`` (Mermaid, PGlite) is the extension's to copy: excluded from Sphinx's
+    static copy, which compares every file byte by byte on every build, and copied again when
+    its size or modification time changes."""
+    import shutil
+
+    from conftest import ROOTS
+
+    src = shutil.copytree(ROOTS / "test-small", tmp_path / "src")
+    (src / "conf.py").write_text(
+        (src / "conf.py").read_text() + 'html_static_path = ["_static"]\nexclude_patterns += ["**/vendor"]\n'
+    )
+    vendored = src / "_static" / "vendor" / "tool" / "tool.js"
+    vendored.parent.mkdir(parents=True)
+    vendored.write_text("one();\n")
+    out = build(src)
+    assert (out / "_static" / "vendor" / "tool" / "tool.js").read_text() == "one();\n"
+    vendored.write_text("two();\n")  # the same size, a later time
+    os.utime(vendored, ns=(vendored.stat().st_atime_ns, vendored.stat().st_mtime_ns + 10**9))
+    build(src)
+    assert (out / "_static" / "vendor" / "tool" / "tool.js").read_text() == "two();\n"
+    epub = build(src, builder="epub", copyright="2026", version="1")
+    assert not (epub / "_static" / "vendor").exists()

@@ -49,6 +49,11 @@ def test_an_asset_that_is_no_longer_registered_stops_the_build(small, monkeypatc
     fails_with(small, "Sphinx changed: no page asset named 'doctools-renamed.js' any more")
 
 
+def test_a_moved_stable_str_stops_the_build(small, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sphinx.util._serialise", None)  # importing it now fails
+    fails_with(small, "Sphinx changed: sphinx.util._serialise.stable_str is gone")
+
+
 def test_a_mermaid_handler_that_moved_stops_the_build(small, monkeypatch):
     import sphinxcontrib.mermaid
 

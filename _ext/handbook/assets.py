@@ -20,6 +20,10 @@
   skills/postgresql.html), and the style and layout work the browser does for them was most of
   that page's Total Blocking Time in Lighthouse (80-100 ms with them, 0-10 ms without, measured
   on the same build). The HTML builders' highlighter writes spaces as plain text instead.
+* The vendored scripts (``_static/vendor``: Mermaid and PGlite, 20 MB) are left out of Sphinx's
+  static copy (``conf.py``'s ``exclude_patterns``), which compares every file byte by byte on
+  every build (40-50 ms of each save in a preview), and copied here when their size or time
+  differs, for the HTML builders only (an e-reader can run neither).
 * Our own CSS and scripts are served minified (rcssmin, rjsmin): their comments are for the
   people who edit them, and were half of their compressed size. The readable sources stay
   where they are; the minified copies are written into the doctree folder and put last on
@@ -33,6 +37,7 @@ instead of editing the shared list. The extension's script, ``handbook/static/ha
 
 from __future__ import annotations
 
+import shutil
 import weakref
 from pathlib import Path
 
@@ -45,6 +50,7 @@ from sphinx.highlighting import PygmentsBridge
 from .shared import HTML_BUILDERS, upstream_changed
 
 STATIC = Path(__file__).parent / "static"
+VENDORED = Path("_static", "vendor")  # under the configuration folder, and the output's
 DESIGN_ASSETS = ("sphinx-design.min.css", "design-tabs.js")
 CODE_ASSETS = ("pygments.css", "copybutton.css", "copybutton.js")
 # Left off the pages that load handbook.js, which stands in for them.
@@ -184,7 +190,25 @@ def _builder_inited(app: Sphinx) -> None:
         app.add_js_file("handbook.js", loading_method="defer")
 
 
+def _copy_vendored(app: Sphinx, exception) -> None:
+    """``build-finished``: the vendored files whose copy in the output is missing or differs in
+    size or modification time (``copy2`` keeps the time)."""
+    if exception is not None or app.builder.name not in HTML_BUILDERS:
+        return
+    source, target = Path(app.confdir, VENDORED), Path(app.outdir, VENDORED)
+    for path in source.rglob("*"):
+        if not path.is_file():
+            continue
+        copy = target / path.relative_to(source)
+        wanted = path.stat()
+        have = copy.stat() if copy.exists() else None
+        if have is None or (have.st_size, have.st_mtime_ns) != (wanted.st_size, wanted.st_mtime_ns):
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, copy)
+
+
 def setup_assets(app: Sphinx) -> None:
     app.connect("builder-inited", _builder_inited)
+    app.connect("build-finished", _copy_vendored)
     # After the extensions that add assets per page (sphinxcontrib-mermaid).
     app.connect("html-page-context", _page_context, priority=900)

@@ -52,6 +52,10 @@ def _source_url(app: Sphinx, docname: str, source: Path) -> str:
 def write_llms_files(app: Sphinx, exception) -> None:
     if exception is not None or app.builder.name not in HTML_BUILDERS:
         return
+    if not app.config.handbook_llms:  # none rather than stale ones
+        for name in ("llms.txt", "llms-full.txt"):
+            Path(app.outdir, name).unlink(missing_ok=True)
+        return
     env = app.env
     order = reading_order(env, app.config.root_doc)
     sources = {docname: env.doc2path(docname) for docname in order}
@@ -82,4 +86,7 @@ def write_llms_files(app: Sphinx, exception) -> None:
 
 
 def setup_llms(app: Sphinx) -> None:
+    # llms-full.txt reads every page's source again: 50 ms of each save in a preview of 1,000
+    # pages, which may pass -D handbook_llms=0.
+    app.add_config_value("handbook_llms", True, "", types=[bool])
     app.connect("build-finished", write_llms_files)

@@ -9,6 +9,12 @@ names no page makes the next build read every page.
 
 The note is written as warnings arrive, so an interrupted build keeps it too.
 
+An incremental build stays incremental: Sphinx compares the configuration with the last build's
+by a canonical string of each value, and when a value cannot be made into one (a dict with tuple
+keys does not survive it), Sphinx says only "loading pickled environment... failed" and builds
+every page again, every time. Each value is checked when the configuration is read instead, and
+the build stops naming it.
+
 A page that is not valid UTF-8 would crash Sphinx 9 ("Encoding error!", naming no file, and
 the environment lost): it is left out of the read with a warning at its file and line instead.
 """
@@ -20,10 +26,10 @@ import logging
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.errors import ExtensionError
+from sphinx.errors import ConfigError, ExtensionError
 from sphinx.util import logging as sphinx_logging
 
-from .shared import warn
+from .shared import upstream_changed, warn
 
 NOTE = "handbook-warned.json"
 EVERY_PAGE = "*"
@@ -125,6 +131,29 @@ def setup_strictness(app: Sphinx) -> None:
     def finished(app: Sphinx, exception) -> None:
         recorder.save(recorder.current if exception is None else recorder.previous | recorder.current)
 
+    app.connect("config-inited", _comparable_config)
     app.connect("env-get-outdated", read_again)
     app.connect("env-before-read-docs", _skip_undecodable, priority=100)
     app.connect("build-finished", finished, priority=900)  # after every other handler's warnings
+
+
+def _comparable_config(app: Sphinx, config) -> None:
+    """``config-inited``: every value can be compared with the next build's, as Sphinx compares
+    them (before it loads the pickled environment)."""
+    try:
+        from sphinx.util._serialise import stable_str
+    except ImportError as error:
+        raise upstream_changed(
+            "Sphinx",
+            f"sphinx.util._serialise.stable_str is gone ({error})",
+            "See how Sphinx now compares a configuration with the last build's",
+        ) from error
+    for option in config:
+        try:
+            stable_str(option.value)
+        except Exception as error:  # noqa: BLE001 - whatever fails here fails in Sphinx's comparison too
+            raise ConfigError(
+                f"conf.py: {option.name} cannot be compared with the last build's "
+                f"({error.__class__.__name__}: {error}), so every build would read every page again; "
+                "use plain values (strings, numbers, lists, dicts with string keys)"
+            ) from error

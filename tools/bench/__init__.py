@@ -54,9 +54,11 @@ B. Generated handbooks of N source pages (``--sizes``), with realistic ~600-word
    smaller size in --sizes), the first search result under 0.3 s, livehtml under 1 s.
    B5. ``--profile PAGES`` (and at 500 pages when the fast build misses its limit at 1,000): each
    phase of a cold fast build (start-up, reading and parsing, pickling, writing, finishing with
-   Pagefind) timed from Sphinx's progress messages with -j 1 and -j 2, then the serial build
-   under cProfile, its functions' own time summed by package (ours, MyST-Parser, docutils,
-   Sphinx, Jinja, pickling...; a builtin or standard-library function counts as its caller's).
+   Pagefind) timed from Sphinx's progress messages with -j 1 and -j 2; the same build with -j 2
+   and each switch of scaling.SWITCHES (smart quotes, Pagefind, llms files, source copies, the
+   knowledge-base features; what each configuration choice wins); then the serial build under
+   cProfile, its functions' own time summed by package (ours, MyST-Parser, docutils, Sphinx,
+   Jinja, pickling...; a builtin or standard-library function counts as its caller's).
 
 C. The peers (``peers.py``; ``--peers LIST`` picks some, ``--quick`` skips them unless it is
    given, ``--peer-sizes`` defaults to 200 and 1,000 pages): the same generated pages built by

@@ -282,6 +282,30 @@ PHASES = [
     ("finishing: indices, search, Pagefind", re.compile(r"^generating indices")),
 ]
 PROFILE_JOBS = ("1", "2")
+# What a switch of the configuration wins on the same cold build (-j 2): each leaves out one
+# cost (none changes what a page says, except where the label says so).
+SWITCHES = [
+    ("docutils' smart quotes off (typography changes)", ["-D", "smartquotes=0"]),
+    ("no Pagefind index (-D handbook_search_index=0)", ["-D", "handbook_search_index=0"]),
+    ("no llms.txt, llms-full.txt (-D handbook_llms=0)", ["-D", "handbook_llms=0"]),
+    ("no copies of the sources (-D html_copy_source=0)", ["-D", "html_copy_source=0"]),
+    ("no tags, backlinks, health (-D handbook_knowledge=0)", ["-D", "handbook_knowledge=0"]),
+    (
+        "all of the above",
+        [
+            "-D",
+            "smartquotes=0",
+            "-D",
+            "handbook_search_index=0",
+            "-D",
+            "handbook_llms=0",
+            "-D",
+            "html_copy_source=0",
+            "-D",
+            "handbook_knowledge=0",
+        ],
+    ),
+]
 
 # Whose code a function is, by its file; builtins count as their caller's, except these.
 PACKAGES = [
@@ -298,11 +322,16 @@ BUILTINS = [
 ]
 
 
-def phase_times(src: Path, folder: Path, jobs: str, timeout: float) -> tuple[list[float], float | None, float]:
-    """A cold fast build with ``-j jobs``, timed phase by phase from its progress messages as they
-    arrive (unbuffered): (seconds per phase of PHASES, Pagefind's own seconds, total)."""
+def phase_times(
+    src: Path, folder: Path, jobs: str, timeout: float, extra: tuple[str, ...] = ()
+) -> tuple[list[float], float | None, float]:
+    """A cold fast build with ``-j jobs`` (and ``extra`` options), timed phase by phase from its
+    progress messages as they arrive (unbuffered): (seconds per phase of PHASES, Pagefind's own
+    seconds, total)."""
     fresh(folder)
-    command = devkit.sphinx_command(src, folder / "html", *STRICT, "--jobs", jobs, "-d", str(folder / "doctrees"))
+    command = devkit.sphinx_command(
+        src, folder / "html", *STRICT, "--jobs", jobs, "-d", str(folder / "doctrees"), *extra
+    )
     marks: list[float | None] = [0.0] + [None] * (len(PHASES) - 1)
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -375,6 +404,8 @@ def profile_fast_build(work: Path, pages: int, timeout: float, support: list[str
     try:
         log(f"profiling the fast build of {pages} generated pages: phases with -j {' and -j '.join(PROFILE_JOBS)}")
         timed = {jobs: phase_times(src, folder, jobs, timeout) for jobs in PROFILE_JOBS}
+        log(f"the same build (-j 2) with each of {len(SWITCHES)} switches of the configuration")
+        switched = [(label, phase_times(src, folder, "2", timeout, tuple(extra))[2]) for label, extra in SWITCHES]
         command = [sys.executable, "-m", "cProfile", "-o", str(profile)]
         command += devkit.sphinx_command(src, folder / "html", *STRICT, "-d", str(folder / "doctrees"))[1:]
         fresh(folder)
@@ -386,12 +417,13 @@ def profile_fast_build(work: Path, pages: int, timeout: float, support: list[str
         return f"profiled build failed: {problem}"
     finally:
         fresh(src.parent)
-    return profile_tables(pages, timed, self_time_by_package(profile), profile)
+    return profile_tables(pages, timed, switched, self_time_by_package(profile), profile)
 
 
 def profile_tables(
     pages: int,
     timed: dict[str, tuple[list[float], float | None, float]],
+    switched: list[tuple[str, float]],
     packages: list[tuple[str, float]],
     profile: Path,
 ) -> str:
@@ -419,6 +451,16 @@ def profile_tables(
     )
     headers = ["phase (wall clock, no profiler)"] + [h for jobs in PROFILE_JOBS for h in (f"-j {jobs}", "per page")]
     parts = [f"Phases of a cold fast build of {pages} generated pages", table(headers, rows, "l" + "r" * 4)]
+    whole = timed["2"][2]
+    parts += [
+        "",
+        f"What a switch of the configuration wins, the same cold build with -j 2 ({whole:.1f} s above; one run each)",
+        table(
+            ["switch", "build", "saved", "share"],
+            [[label, f"{s:.1f} s", f"{whole - s:.1f} s", f"{(whole - s) / whole:.0%}"] for label, s in switched],
+            "lrrr",
+        ),
+    ]
     total = sum(seconds for _, seconds in packages)
     parts += [
         "",

@@ -81,13 +81,13 @@ def cannot_run(code: str, session: str) -> str | None:
     return None
 
 
-def declared(code: str, exclude: dict, docname: str) -> str | None:
+def declared(code: str, exclude: list[dict[str, str]], docname: str) -> str | None:
     """The reason conf.py's ``handbook_playground_exclude`` gives for this block, if it names it.
     A declared block runs in the browser (it is replayed before the later ones), but not as the
     build shows it, or not within the editor's time limit."""
-    for (page, snippet), reason in exclude.items():
-        if page == docname and snippet in code:
-            return f"declared in conf.py (handbook_playground_exclude): {reason}"
+    for entry in exclude:
+        if entry["page"] == docname and entry["code"] in code:
+            return f"declared in conf.py (handbook_playground_exclude): {entry['reason']}"
     return None
 
 
@@ -195,7 +195,7 @@ def _write(app: Sphinx, exception) -> None:
 
 def setup_playground(app: Sphinx) -> None:
     app.add_config_value("handbook_pglite_version", "", "", types=[str])
-    app.add_config_value("handbook_playground_exclude", {}, "env", types=[dict])
+    app.add_config_value("handbook_playground_exclude", [], "env", types=[list])
     app.add_config_value("handbook_playground_differences", [], "", types=[list])
     app.add_node(
         playground_button,
