@@ -58,6 +58,7 @@ exclude_patterns = [
     "node_modules",
     "tests",
     "_ext",
+    "tools",  # the benchmark and the reports for upstream projects (tools/upstream)
     "README.md",
     # Also the static copy's: the vendored scripts (_static/vendor, 20 MB) are copied by the
     # extension when they change, not compared byte by byte on every build (handbook.assets).

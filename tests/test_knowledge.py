@@ -209,6 +209,13 @@ def test_parallel_build_gives_the_same_neighbourhoods(build, project, tmp_path):
     )
 
 
+def test_a_parallel_build_with_the_features_off_merges_its_readers(project, tmp_path):
+    """``-D handbook_knowledge=0 -j 2`` (the benchmark's switch): the readers record no pages, and
+    merging them must not fail (it did, and Sphinx then hung on a large site)."""
+    out = build_cli(project, tmp_path / "html", "-j", "2", "-d", str(tmp_path / "d"), "-D", "handbook_knowledge=0")
+    assert page(out, "alpha").select(".handbook-neighbourhood") == []
+
+
 def test_a_build_writes_nothing_into_the_source_tree(build, project, tmp_path):
     before = sorted(p.relative_to(project) for p in project.rglob("*"))
     build(project)

@@ -64,7 +64,7 @@ def test_ordinary_blocks_can_run_in_the_browser(code):
 
 
 def test_a_declared_block_names_its_reason_from_conf():
-    exclude = {("essays/x", "CALL slow_one("): "takes 12 s in PGlite"}
+    exclude = [{"page": "essays/x", "code": "CALL slow_one(", "reason": "takes 12 s in PGlite"}]
     assert "takes 12 s" in (playground.declared("CALL slow_one(10);", exclude, "essays/x") or "")
     assert playground.declared("CALL slow_one(10);", exclude, "essays/y") is None
     assert playground.declared("SELECT 1;", exclude, "essays/x") is None

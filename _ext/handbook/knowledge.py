@@ -117,7 +117,8 @@ def _purge(app: Sphinx, env, docname: str) -> None:
 
 def _merge(app: Sphinx, env, docnames: set[str], other) -> None:
     for docname in docnames:
-        env.handbook_pages[docname] = other.handbook_pages[docname]
+        if docname in other.handbook_pages:  # none with -D handbook_knowledge=0
+            env.handbook_pages[docname] = other.handbook_pages[docname]
 
 
 # -- the link graph -----------------------------------------------------------------------------

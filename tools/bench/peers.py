@@ -52,6 +52,7 @@ from .common import (
     log,
     record,
     run_build,
+    show,
     sphinx_build,
 )
 from .generator import REFERENCE_PAGES, ROOT_GROUPS, HandbookGenerator, generate, handbook_vocabulary
@@ -534,7 +535,8 @@ def growth(report: Report, key: str) -> float | None:
 
 def peer_checks(report: Report, pages: int = 1000) -> None:
     """Is this handbook's parallel cold build at ``pages`` no slower than MkDocs Material's with
-    navigation.prune? (the medians of both, and of their ratio within a repetition)."""
+    navigation.prune? (the medians of both, and of their ratio within a repetition). Does
+    `make livehtml` serve a saved edit sooner than `mkdocs serve` and `zensical serve`?"""
     pruned_label = next(peer.label for peer in PEERS if peer.key == PRUNED)
     check = Figure(f"this handbook's cold build (make html) at {pages} pages no slower than {pruned_label}", "s")
     rows = {r.key: r for r in report.peers if r.pages == pages}
@@ -548,3 +550,18 @@ def peer_checks(report: Report, pages: int = 1000) -> None:
         check.note = f"{'yes' if faster else 'no'} (values: this handbook, {pruned_label}"
         check.note += f"; theirs over ours {ratio:.2f}x)" if ratio else ")"
     report.checks.append(check)
+
+    # The author loop: a saved edit served sooner than by the MkDocs-style live servers.
+    live_peers = [rows[key] for key in ("material", PRUNED, "zensical") if key in rows and rows[key].live.median]
+    live = Figure(f"make livehtml at {pages} pages ahead of mkdocs serve and zensical serve", "s")
+    if ours is None or ours.live.median is None or not live_peers:
+        live.status = f"not measured: needs this handbook's and a peer's live server at {pages} pages"
+    else:
+        live.samples = [ours.live.median]
+        ahead = all(ours.live.median < peer.live.median for peer in live_peers)
+        live.note = (
+            f"{'yes' if ahead else 'no'} (theirs: "
+            + ", ".join(f"{peer.label} {show(peer.live.median, 's')}" for peer in live_peers)
+            + ")"
+        )
+    report.checks.append(live)
