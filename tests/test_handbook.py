@@ -20,7 +20,7 @@ def source_pages() -> list[str]:
         p
         for p in ROOT.rglob("*.md")
         if not any(
-            part.startswith((".", "_")) or part in {"tests", "node_modules", "venv"}
+            part.startswith((".", "_")) or part in {"tests", "tools", "node_modules", "venv"}
             for part in p.relative_to(ROOT).parts
         )
     ]

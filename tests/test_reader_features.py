@@ -268,5 +268,7 @@ def test_vendored_files_are_copied_when_they_change_and_left_out_of_sphinxs_copy
     os.utime(vendored, ns=(vendored.stat().st_atime_ns, vendored.stat().st_mtime_ns + 10**9))
     build(src)
     assert (out / "_static" / "vendor" / "tool" / "tool.js").read_text() == "two();\n"
+    single = build(src, builder="singlehtml")  # what `make pdf` prints, diagrams and all
+    assert (single / "_static" / "vendor" / "tool" / "tool.js").read_text() == "two();\n"
     epub = build(src, builder="epub", copyright="2026", version="1")
     assert not (epub / "_static" / "vendor").exists()

@@ -23,7 +23,7 @@
 * The vendored scripts (``_static/vendor``: Mermaid and PGlite, 20 MB) are left out of Sphinx's
   static copy (``conf.py``'s ``exclude_patterns``), which compares every file byte by byte on
   every build (40-50 ms of each save in a preview), and copied here when their size or time
-  differs, for the HTML builders only (an e-reader can run neither).
+  differs, for every HTML builder but the EPUB's (an e-reader can run neither).
 * Our own CSS and scripts are served minified (rcssmin, rjsmin): their comments are for the
   people who edit them, and were half of their compressed size. The readable sources stay
   where they are; the minified copies are written into the doctree folder and put last on
@@ -45,6 +45,7 @@ from docutils import nodes
 from pygments.formatters import HtmlFormatter
 from pygments.token import Token
 from sphinx.application import Sphinx
+from sphinx.builders.html import StandaloneHTMLBuilder
 from sphinx.highlighting import PygmentsBridge
 
 from .shared import HTML_BUILDERS, upstream_changed
@@ -192,8 +193,9 @@ def _builder_inited(app: Sphinx) -> None:
 
 def _copy_vendored(app: Sphinx, exception) -> None:
     """``build-finished``: the vendored files whose copy in the output is missing or differs in
-    size or modification time (``copy2`` keeps the time)."""
-    if exception is not None or app.builder.name not in HTML_BUILDERS:
+    size or modification time (``copy2`` keeps the time). Every HTML builder (``make pdf``
+    prints the single-page one, diagrams included) but the EPUB's."""
+    if exception is not None or not isinstance(app.builder, StandaloneHTMLBuilder) or app.builder.name == "epub":
         return
     source, target = Path(app.confdir, VENDORED), Path(app.outdir, VENDORED)
     for path in source.rglob("*"):

@@ -452,25 +452,22 @@ def profile_tables(
     headers = ["phase (wall clock, no profiler)"] + [h for jobs in PROFILE_JOBS for h in (f"-j {jobs}", "per page")]
     parts = [f"Phases of a cold fast build of {pages} generated pages", table(headers, rows, "l" + "r" * 4)]
     whole = timed["2"][2]
-    parts += [
-        "",
-        f"What a switch of the configuration wins, the same cold build with -j 2 ({whole:.1f} s above; one run each)",
-        table(
+    total = sum(seconds for _, seconds in packages)
+    for title, headers, cells in (
+        (
+            f"What a switch of the configuration wins, the same cold build with -j 2 "
+            f"({whole:.1f} s above; one run each)",
             ["switch", "build", "saved", "share"],
             [[label, f"{s:.1f} s", f"{whole - s:.1f} s", f"{(whole - s) / whole:.0%}"] for label, s in switched],
-            "lrrr",
         ),
-    ]
-    total = sum(seconds for _, seconds in packages)
-    parts += [
-        "",
-        f"Own time by package, serial build under cProfile ({total:.1f} s profiled; builtins count as their caller's)",
-        table(
+        (
+            f"Own time by package, serial build under cProfile "
+            f"({total:.1f} s profiled; builtins count as their caller's)",
             ["package", "own time", "share", "per page"],
             [[name, f"{s:.1f} s", f"{s / total:.0%}", f"{s * per_page:.1f} ms"] for name, s in packages],
-            "lrrr",
         ),
-    ]
+    ):
+        parts += ["", title, table(headers, cells, "lrrr")]
     stream = io.StringIO()
     pstats.Stats(str(profile), stream=stream).sort_stats("tottime").print_stats(r"_ext/handbook/", 10)
     ours = [line for line in stream.getvalue().splitlines() if "_ext/handbook/" in line]
