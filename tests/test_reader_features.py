@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -16,7 +17,7 @@ import pytest
 from bs4 import BeautifulSoup
 from test_handbook import environment
 
-from conftest import CHROMIUM, ROOT, STRICT, require
+from conftest import CHROMIUM, ROOT, ROOTS, STRICT, require
 
 BASE = "http://127.0.0.1:8000/"  # html_baseurl of a local build
 
@@ -251,10 +252,6 @@ def test_vendored_files_are_copied_when_they_change_and_left_out_of_sphinxs_copy
     """``_static/vendor`` (Mermaid, PGlite) is the extension's to copy: excluded from Sphinx's
     static copy, which compares every file byte by byte on every build, and copied again when
     its size or modification time changes."""
-    import shutil
-
-    from conftest import ROOTS
-
     src = shutil.copytree(ROOTS / "test-small", tmp_path / "src")
     (src / "conf.py").write_text(
         (src / "conf.py").read_text() + 'html_static_path = ["_static"]\nexclude_patterns += ["**/vendor"]\n'

@@ -1,7 +1,7 @@
 """A7. The playground (PostgreSQL examples readers edit and run in their browser on PGlite): the
 bytes the first "Edit and run" and run fetch, the time from the click to the first result on
 loopback (goal: under 3 s), the bytes the vendored PGlite adds to the repository (budget:
-20 MB), and the playground's bytes in a first visit before any click (budget: none)."""
+20 MB), and the playground's files a first visit fetches before any click (budget: none)."""
 
 from __future__ import annotations
 

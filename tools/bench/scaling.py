@@ -290,22 +290,8 @@ SWITCHES = [
     ("no llms.txt, llms-full.txt (-D handbook_llms=0)", ["-D", "handbook_llms=0"]),
     ("no copies of the sources (-D html_copy_source=0)", ["-D", "html_copy_source=0"]),
     ("no tags, backlinks, health (-D handbook_knowledge=0)", ["-D", "handbook_knowledge=0"]),
-    (
-        "all of the above",
-        [
-            "-D",
-            "smartquotes=0",
-            "-D",
-            "handbook_search_index=0",
-            "-D",
-            "handbook_llms=0",
-            "-D",
-            "html_copy_source=0",
-            "-D",
-            "handbook_knowledge=0",
-        ],
-    ),
 ]
+SWITCHES.append(("all of the above", [option for _, options in SWITCHES for option in options]))
 
 # Whose code a function is, by its file; builtins count as their caller's, except these.
 PACKAGES = [
